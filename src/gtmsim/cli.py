@@ -1,0 +1,174 @@
+"""The ``gtmsim`` command line. It only connects: parsing, progress, tables, errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from gtmsim.reference import scenario_reference
+from gtmsim.results import ResultsError, default_out_dir, write_results
+from gtmsim.runner import default_workers, replicate_seeds, run_batch
+from gtmsim.scenario_files import ScenarioError, load_scenario, purpose, shipped_scenarios
+from gtmsim.tables import kpi_table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class FriendlyGroup(click.Group):
+    """Turns our own input errors into one short paragraph instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ScenarioError, ResultsError) as err:
+            errors.print(f"[bold red]Error:[/] {err}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+
+
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gtmsim")
+def main() -> None:
+    """gtmsim: simulate how marketing, sales and the way they work together grow a market.
+
+    Start with `gtmsim scenarios`, then `gtmsim run separate integrated`.
+    """
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    help="Replicate runs per scenario [default: from the scenario file, 10].",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=1, max=2080),
+    help="Weeks to simulate [default: from the scenario file, 104].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Results folder [default: results/<names>-<time>].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: all CPUs].",
+)
+@click.option(
+    "--base-seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Root seed [default: the first scenario's simulation.base_seed].",
+)
+def run(
+    scenarios: tuple[str, ...],
+    seeds: int | None,
+    weeks: int | None,
+    out: Path | None,
+    workers: int | None,
+    base_seed: int | None,
+) -> None:
+    """Run one or more SCENARIOS over many seeds and print a KPI table.
+
+    SCENARIOS are .toml files or names of shipped scenarios (default: separate). Several
+    scenarios run on the same seeds, so their differences are paired. Results go to a
+    folder with manifest.json, timeseries.csv and summary.csv.
+
+    \b
+    Examples:
+      gtmsim run                              # the separate organisation, 10 seeds
+      gtmsim run separate integrated --seeds 20
+      gtmsim run my-plan.toml --weeks 52 --out results/my-plan
+    """
+    loaded = [load_scenario(name) for name in (scenarios or ("separate",))]
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise ScenarioError(
+            f"two scenarios share the name {sorted({n for n in names if names.count(n) > 1})}; "
+            f'give each a distinct `name = "..."` so their results can be told apart.'
+        )
+    first = loaded[0].simulation
+    n_seeds = seeds or first.seeds
+    n_weeks = weeks or first.weeks
+    seed_list = replicate_seeds(first.base_seed if base_seed is None else base_seed, n_seeds)
+    out_dir = out or default_out_dir(names)
+    total = len(loaded) * n_seeds
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(f"{' vs '.join(names)}: {n_weeks} weeks", total=total)
+        batch = run_batch(
+            loaded,
+            seed_list,
+            n_weeks,
+            workers or min(default_workers(), total),
+            on_done=lambda: progress.advance(task),
+        )
+    if not batch.runs:
+        errors.print("Interrupted before any run finished; nothing was written.")
+        sys.exit(130)
+    write_results(batch, out_dir)
+    console.print(kpi_table(batch.summary(), names))
+    if batch.interrupted:
+        errors.print(
+            f"Interrupted: {len(batch.runs)} of {total} runs finished and were saved to {out_dir} (manifest says complete: false)."
+        )
+        sys.exit(130)
+    console.print(f"Results: {out_dir}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES and explain every mistake (exit status 2 if any is wrong)."""
+    bad = 0
+    for name in files:
+        try:
+            scenario = load_scenario(name)
+        except ScenarioError as err:
+            bad += 1
+            errors.print(f"[bold red]{name}: invalid[/]\n{err}\n", highlight=False, soft_wrap=True)
+            continue
+        console.print(
+            f"[green]{name}: ok[/] (scenario '{scenario.name}', sha256 {scenario.digest()[:12]})"
+        )
+    if bad:
+        sys.exit(2)
+
+
+@main.command("scenarios")
+def list_scenarios() -> None:
+    """List the shipped scenarios with their purpose."""
+    for name, path in shipped_scenarios().items():
+        console.print(f"[bold]{name:<14}[/] {purpose(path)}", highlight=False)
+    console.print("\nRun one with `gtmsim run NAME`; copy one and change it to make your own.")
+
+
+@main.command()
+def reference() -> None:
+    """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
+    click.echo(scenario_reference())
+
+
+if __name__ == "__main__":
+    main()

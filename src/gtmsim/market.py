@@ -1,0 +1,392 @@
+"""The market: prospects, their buyer's journey, and word of mouth between them.
+
+Prospects are :class:`Prospect` agents (``mesa.Agent``) living in the model's agent set.
+Their state is kept in :class:`Population` arrays, one entry per prospect, so that
+marketing and word of mouth can act on the whole market in one numpy pass while sales
+reps still act on individual ``Prospect`` agents (whose attributes read and write
+those arrays).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from pydantic import Field, model_validator
+from scipy import sparse
+
+from gtmsim.params import Params, param, weekly_rate_from_annual
+
+if TYPE_CHECKING:
+    from gtmsim.model import GrowthModel
+
+
+class Stage(IntEnum):
+    """The buyer's journey. Customers never leave (no churn in this model)."""
+
+    UNAWARE = 0
+    AWARE = 1
+    TRUSTING = 2
+    CUSTOMER = 3
+
+
+class LeadStage(IntEnum):
+    """Where a prospect stands in the lead process (independent of its journey stage)."""
+
+    NONE = 0  # not a lead
+    HANDOFF = 1  # marketing-qualified (MQL), on its way to sales
+    QUEUED = 2  # accepted by sales, waiting in a rep's queue for first contact
+    SQL = 3  # sales-qualified at first contact
+    OPPORTUNITY = 4  # an open deal in a multi-week sales cycle
+    WON = 5  # bought; the prospect is a customer
+    NURTURE = 6  # lost, rejected, leaked or ignored; back with marketing until a cool-down ends
+
+
+class SegmentParams(Params):
+    """One market segment (an industry or region): its size, deal values and fit."""
+
+    share: float = param(
+        0.5,
+        "share of prospects",
+        "Fraction of the market in this segment (0 switches a default segment off).",
+        ge=0,
+        le=1,
+    )
+    median_deal_value: float = param(
+        20_000.0,
+        "currency",
+        "Median first-year value of a won deal; deal values are log-normal (heavy-tailed).",
+        gt=0,
+    )
+    deal_value_sigma: float = param(
+        0.8,
+        "log-units",
+        "Standard deviation of log deal value: 0.8 puts the top 10% of deals above 2.8x the median.",
+        ge=0,
+        le=3,
+    )
+    fit_mean: float = param(
+        0.5,
+        "probability",
+        "Mean fit (propensity) of a prospect: how well the product suits it; Beta-distributed.",
+        gt=0,
+        lt=1,
+    )
+    fit_concentration: float = param(
+        4.0,
+        "dimensionless",
+        "Concentration (a+b) of the fit Beta distribution: larger means prospects are more alike.",
+        gt=0,
+    )
+    sales_cycle_weeks: float = param(
+        8.0,
+        "weeks",
+        "Mean length of an opportunity from opening to close. Published ranges: SMB 2-4 weeks, "
+        "mid-market 1-3 months, enterprise 3-6 months (industry reports).",
+        ge=1,
+        le=104,
+    )
+
+
+def _default_segments() -> dict[str, SegmentParams]:
+    return {
+        "smb": SegmentParams(share=0.6, median_deal_value=6_000, fit_mean=0.5, sales_cycle_weeks=3),
+        "mid_market": SegmentParams(
+            share=0.3, median_deal_value=25_000, fit_mean=0.45, sales_cycle_weeks=8
+        ),
+        "enterprise": SegmentParams(
+            share=0.1, median_deal_value=120_000, fit_mean=0.4, sales_cycle_weeks=18
+        ),
+    }
+
+
+class MarketParams(Params):
+    """The market as a whole: its size, segments, memory and word of mouth."""
+
+    prospects: int = param(
+        20_000, "prospects", "Number of prospect companies in the market.", ge=10
+    )
+    segments: dict[str, SegmentParams] = Field(
+        default_factory=_default_segments,
+        description="Market segments by name; their shares must sum to 1.",
+    )
+    initial_aware_share: float = param(
+        0.25,
+        "share of prospects",
+        "Share of prospects already aware at week 0 (an established company, not a launch).",
+        ge=0,
+        le=1,
+    )
+    awareness_decay_per_year: float = param(
+        0.33,
+        "share per year",
+        "Share of awareness lost per year without reinforcement (Capsim classroom rule: ~33%/year).",
+        ge=0,
+        lt=1,
+    )
+    trust_decay_per_year: float = param(
+        0.20,
+        "share per year",
+        "Share of trust lost per year without reinforcement (assumed stickier than awareness).",
+        ge=0,
+        lt=1,
+    )
+    aware_threshold: float = param(
+        0.3,
+        "awareness level (0-1)",
+        "Awareness at or above which a prospect counts as aware (recalls the brand unaided).",
+        gt=0,
+        le=1,
+    )
+    trust_threshold: float = param(
+        0.5,
+        "trust level (0-1)",
+        "Trust at or above which an aware prospect counts as trusting (would consider buying).",
+        gt=0,
+        le=1,
+    )
+    ties_per_prospect: float = param(
+        8.0, "ties", "Mean number of social ties per prospect (word-of-mouth network).", ge=0
+    )
+    same_segment_ties: float = param(
+        0.7,
+        "share of ties",
+        "Share of a prospect's ties inside its own segment (homophily).",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_rate: float = param(
+        0.25,
+        "conversations/week",
+        "Rate of word-of-mouth conversations a prospect has when all its ties are customers.",
+        ge=0,
+    )
+    trusting_voice: float = param(
+        0.1,
+        "relative weight",
+        "Weight of a trusting (not yet buying) neighbour's voice relative to a customer's (1).",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_awareness_lift: float = param(
+        0.5,
+        "share of the awareness gap",
+        "Share of the gap to full awareness closed by one word-of-mouth conversation.",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_trust_lift: float = param(
+        0.15,
+        "share of the trust gap",
+        "Share of the gap to full trust closed by one word-of-mouth conversation "
+        "(peers are trusted more than ads).",
+        ge=0,
+        le=1,
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> MarketParams:
+        total = sum(s.share for s in self.segments.values())
+        if not self.segments:
+            raise ValueError("segments: at least one segment is needed")
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"segments: the segment shares sum to {total:.4g}, they must sum to 1 "
+                f"({', '.join(f'{k}={v.share:g}' for k, v in self.segments.items())})"
+            )
+        return self
+
+    @property
+    def awareness_decay_per_week(self) -> float:
+        """Share of awareness lost per week without reinforcement (probability per week)."""
+        return weekly_rate_from_annual(self.awareness_decay_per_year)
+
+    @property
+    def trust_decay_per_week(self) -> float:
+        """Share of trust lost per week without reinforcement (probability per week)."""
+        return weekly_rate_from_annual(self.trust_decay_per_year)
+
+
+class Population:
+    """Per-prospect state as numpy arrays (index = prospect number).
+
+    Arrays: ``segment`` (int), ``deal_value`` (currency), ``fit`` (0-1), ``awareness``
+    and ``trust`` (levels 0-1), ``stage`` (:class:`Stage`), ``lead_stage``
+    (:class:`LeadStage`), ``nurture_until`` (week a nurtured lead may re-qualify),
+    ``reinforced`` (touched this week, so no decay), ``lead_channel`` (channel index
+    that produced the current lead, -1 for word of mouth), ``lead_score`` (0-1).
+    """
+
+    def __init__(self, params: MarketParams, rng: np.random.Generator) -> None:
+        n = params.prospects
+        self.params = params
+        self.n = n
+        self.segment_names = list(params.segments)
+        segs = list(params.segments.values())
+        shares = np.array([s.share for s in segs])
+        self.segment = rng.choice(len(segs), size=n, p=shares / shares.sum()).astype(np.int16)
+        median = np.array([s.median_deal_value for s in segs])[self.segment]
+        sigma = np.array([s.deal_value_sigma for s in segs])[self.segment]
+        self.deal_value = median * np.exp(sigma * rng.standard_normal(n))
+        fit_mean = np.array([s.fit_mean for s in segs])[self.segment]
+        conc = np.array([s.fit_concentration for s in segs])[self.segment]
+        self.fit = rng.beta(fit_mean * conc, (1 - fit_mean) * conc)
+        aware = rng.random(n) < params.initial_aware_share
+        self.awareness = np.where(
+            aware, params.aware_threshold + (1 - params.aware_threshold) * rng.random(n), 0.0
+        )
+        self.trust = np.zeros(n)
+        self.stage = np.zeros(n, dtype=np.int8)
+        self.lead_stage = np.zeros(n, dtype=np.int8)
+        self.nurture_until = np.zeros(n, dtype=np.int32)
+        self.reinforced = np.zeros(n, dtype=bool)
+        self.lead_channel = np.full(n, -1, dtype=np.int8)
+        self.lead_score = np.zeros(n)
+        self.ties = build_ties(
+            self.segment, params.ties_per_prospect, params.same_segment_ties, rng
+        )
+        self.update_stages()
+
+    def update_stages(self) -> None:
+        """Derive each prospect's journey stage from its awareness and trust levels."""
+        p = self.params
+        aware = self.awareness >= p.aware_threshold
+        trusting = aware & (self.trust >= p.trust_threshold)
+        customer = self.stage == Stage.CUSTOMER
+        stage = np.where(trusting, Stage.TRUSTING, np.where(aware, Stage.AWARE, Stage.UNAWARE))
+        self.stage = np.where(customer, Stage.CUSTOMER, stage).astype(np.int8)
+
+    def stage_counts(self) -> np.ndarray:
+        """Number of prospects in each :class:`Stage` (length-4 array summing to n)."""
+        return np.bincount(self.stage, minlength=len(Stage))
+
+    def spread_word_of_mouth(self, rng: np.random.Generator) -> int:
+        """One week of word of mouth: customers and trusting prospects talk to their ties.
+
+        A prospect's conversation hazard is ``word_of_mouth_rate`` times the weighted share of
+        its ties that are customers (weight 1) or trusting (weight ``trusting_voice``);
+        a conversation lifts awareness and trust. Returns the number of conversations.
+        """
+        p = self.params
+        voice = (self.stage == Stage.CUSTOMER) + p.trusting_voice * (self.stage == Stage.TRUSTING)
+        influence = self.ties @ voice
+        hazard = p.word_of_mouth_rate * influence
+        talked = rng.random(self.n) < -np.expm1(-hazard)
+        talked &= self.stage != Stage.CUSTOMER
+        self.awareness[talked] += p.word_of_mouth_awareness_lift * (1 - self.awareness[talked])
+        self.trust[talked] += (
+            p.word_of_mouth_trust_lift * self.awareness[talked] * (1 - self.trust[talked])
+        )
+        self.reinforced |= talked
+        return int(talked.sum())
+
+    def decay(self) -> None:
+        """Awareness and trust of prospects not reinforced this week fade a little."""
+        p = self.params
+        idle = ~self.reinforced & (self.stage != Stage.CUSTOMER)
+        self.awareness[idle] *= 1 - p.awareness_decay_per_week
+        self.trust[idle] *= 1 - p.trust_decay_per_week
+        self.reinforced[:] = False
+
+
+def build_ties(
+    segment: np.ndarray, mean_ties: float, same_segment_share: float, rng: np.random.Generator
+) -> sparse.csr_matrix:
+    """Random social network with homophily, as a row-normalised sparse matrix.
+
+    Each prospect starts ``mean_ties / 2`` ties (rounded stochastically); each tie goes to a
+    random member of its own segment with probability ``same_segment_share``, otherwise to
+    a random prospect. Ties are symmetric, so the mean degree is ``mean_ties``. Row ``i``
+    holds ``1/degree_i`` for each neighbour, so ``ties @ x`` is the neighbours' mean of ``x``.
+    """
+    n = len(segment)
+    half = mean_ties / 2
+    starts = np.floor(half).astype(int) + (rng.random(n) < half - np.floor(half))
+    src = np.repeat(np.arange(n), starts)
+    m = len(src)
+    by_segment = [np.flatnonzero(segment == s) for s in range(int(segment.max()) + 1)]
+    dst = rng.integers(0, n, size=m)
+    same = rng.random(m) < same_segment_share
+    src_seg = segment[src]
+    for s, members in enumerate(by_segment):
+        pick = same & (src_seg == s)
+        if len(members) == 0 or not pick.any():
+            continue
+        dst[pick] = members[rng.integers(0, len(members), size=int(pick.sum()))]
+    keep = dst != src
+    rows = np.concatenate([src[keep], dst[keep]])
+    cols = np.concatenate([dst[keep], src[keep]])
+    adj = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    adj.data[:] = 1.0  # duplicate ties count once
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    inv = np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)
+    return sparse.diags(inv) @ adj
+
+
+class Prospect(mesa.Agent):
+    """A prospect company. Its state lives in the model's :class:`Population` arrays.
+
+    Sales reps act on prospects one at a time through these attributes.
+    """
+
+    def __init__(self, model: GrowthModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def population(self) -> Population:
+        return self.model.population
+
+    @property
+    def segment(self) -> int:
+        return int(self.population.segment[self.index])
+
+    @property
+    def deal_value(self) -> float:
+        """First-year value of this prospect's deal if won (currency)."""
+        return float(self.population.deal_value[self.index])
+
+    @property
+    def fit(self) -> float:
+        """How well the product suits this prospect (0-1)."""
+        return float(self.population.fit[self.index])
+
+    @property
+    def trust(self) -> float:
+        return float(self.population.trust[self.index])
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(int(self.population.stage[self.index]))
+
+    @property
+    def lead_stage(self) -> LeadStage:
+        return LeadStage(int(self.population.lead_stage[self.index]))
+
+    @property
+    def lead_score(self) -> float:
+        return float(self.population.lead_score[self.index])
+
+    def move_to(self, lead_stage: LeadStage) -> None:
+        """Set this prospect's lead stage (a rep qualifying, opening or closing a deal)."""
+        self.population.lead_stage[self.index] = lead_stage
+
+    def build_trust(self, lift: float) -> None:
+        """Close ``lift`` (0-1) of the gap to full trust: a rep's personal contact."""
+        pop = self.population
+        pop.trust[self.index] += lift * (1 - pop.trust[self.index])
+        pop.reinforced[self.index] = True
+
+    def become_customer(self) -> None:
+        """The deal is won: the prospect buys and stays a customer."""
+        pop = self.population
+        pop.stage[self.index] = Stage.CUSTOMER
+        pop.lead_stage[self.index] = LeadStage.WON
+
+    def return_to_nurture(self, until_week: int) -> None:
+        """Hand the prospect back to marketing until ``until_week`` (lost, rejected or ignored)."""
+        pop = self.population
+        pop.lead_stage[self.index] = LeadStage.NURTURE
+        pop.nurture_until[self.index] = until_week

@@ -1,0 +1,110 @@
+"""GrowthModel: the weekly market simulation, built only from a validated Scenario."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from gtmsim.kpis import KPIS, KpiBook, weekly_row
+from gtmsim.market import Population, Prospect
+from gtmsim.marketing import MarketingDepartment
+from gtmsim.organisation import Organisation
+from gtmsim.sales import SalesRep
+from gtmsim.scenario import Scenario
+
+#: Independent random streams, one per mechanism, all derived from the run's seed. Two
+#: scenarios run on the same seed therefore share the same market, network and draws for
+#: every mechanism they have in common (common random numbers, for paired comparisons).
+STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales")
+
+
+class GrowthModel(mesa.Model):
+    """A company growing its market, one week per step.
+
+    Each week: marketing spends and captures inquiries; MQLs travel to sales through the
+    organisation's handoff; reps work deals and call leads; word of mouth spreads from
+    customers and trusting prospects; unreinforced awareness and trust decay; marketing
+    retargets when its goal's information is due; KPIs are collected.
+
+    Args:
+        scenario: validated parameters (see :mod:`gtmsim.scenario`).
+        seed: the run's seed; the same scenario and seed give identical results.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, seed: int = 0) -> None:
+        super().__init__(rng=seed)
+        self.params = scenario if scenario is not None else Scenario()
+        self.seed = seed
+        children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.streams = {
+            name: np.random.default_rng(child)
+            for name, child in zip(STREAMS, children, strict=True)
+        }
+        self.week = 0
+        self.nurture_cooldown_weeks = self.params.marketing.nurture_cooldown_weeks
+        self.population = Population(self.params.market, self.streams["population"])
+        self.prospects = [Prospect(self, i) for i in range(self.population.n)]
+        self.kpis = KpiBook(len(self.params.marketing.channels))
+        self.organisation = Organisation(self, self.params.organisation)
+        self.marketing = MarketingDepartment(self, self.params.marketing)
+        self.reps = self._hire_reps()
+        self.reps_by_segment: dict[int, list[SalesRep]] = {}
+        for rep in self.reps:
+            self.reps_by_segment.setdefault(rep.segment, []).append(rep)
+        self.segment_cycle_weeks = [
+            s.sales_cycle_weeks for s in self.params.market.segments.values()
+        ]
+        self._row: dict[str, float] = {}
+        columns = [*KPIS, *(f"spend_{c}" for c in self.params.marketing.channels)]
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in columns}
+        )
+
+    def _hire_reps(self) -> list[SalesRep]:
+        sales = self.params.sales
+        names = list(self.params.market.segments)
+        skill_rng = self.streams["sales"]
+        reps = []
+        for segment_name, count in sales.territories.items():
+            for _ in range(count):
+                skill = max(0.1, skill_rng.normal(sales.skill_mean, sales.skill_sd))
+                reps.append(SalesRep(self, sales, names.index(segment_name), skill))
+        return reps
+
+    def prospect(self, index: int) -> Prospect:
+        """The Prospect agent at population index ``index``."""
+        return self.prospects[index]
+
+    def step(self) -> None:
+        """Advance one week."""
+        self.week += 1
+        self.kpis.start_week()
+        self.marketing.step()
+        self.organisation.deliver()
+        self.kpis.record_sales_cost(len(self.reps) * self.params.sales.annual_cost_per_rep / 52.0)
+        if self.reps:
+            self.agents_by_type[SalesRep].shuffle_do("step")
+        self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
+        self.population.decay()
+        self.population.update_stages()
+        self.organisation.review()
+        self._row = weekly_row(self)
+        self.datacollector.collect(self)
+
+    def run(self, weeks: int | None = None) -> None:
+        """Run ``weeks`` steps (default: the scenario's ``simulation.weeks``)."""
+        for _ in range(weeks if weeks is not None else self.params.simulation.weeks):
+            self.step()
+
+    @property
+    def kpi_row(self) -> dict[str, float]:
+        """The KPIs of the last completed week (empty before the first step)."""
+        return self._row
+
+
+def _reporter(name: str):
+    def report(model: GrowthModel) -> float:
+        return model.kpi_row[name]
+
+    report.__name__ = f"report_{name}"
+    return report

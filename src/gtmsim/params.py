@@ -1,0 +1,57 @@
+"""Building blocks for typed, documented scenario parameters.
+
+Every model parameter is declared with :func:`param`, which records its unit and
+description next to its default and allowed range. The scenario reference in the
+README is generated from these declarations (``gtmsim reference``), so the
+documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Params(BaseModel):
+    """Base class of every parameter group: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+def param(
+    default: Any,
+    unit: str,
+    description: str,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """Declare a parameter with its unit, meaning and allowed range.
+
+    Args:
+        default: value used when a scenario file does not set the key.
+        unit: the unit, e.g. ``"weeks"``, ``"currency/year"``, ``"probability/week"``.
+        description: one sentence saying what the parameter does in the model, with its source.
+        ge, le, gt, lt: inclusive/exclusive bounds, enforced when a scenario is validated.
+    """
+    return Field(
+        default,
+        description=description,
+        ge=ge,
+        le=le,
+        gt=gt,
+        lt=lt,
+        json_schema_extra={"unit": unit},
+    )
+
+
+def weekly_rate_from_annual(annual_loss: float) -> float:
+    """Convert a share lost per year into the equivalent constant share lost per week.
+
+    ``annual_loss`` is a probability per year (e.g. 0.33 = a third is lost in a year);
+    the result is the per-week share so that 52 weekly losses compound to it.
+    """
+    return 1.0 - (1.0 - annual_loss) ** (1.0 / 52.0)

@@ -1,0 +1,107 @@
+"""Running scenarios over many seeds, in one process or a pool of worker processes.
+
+Replicate ``i`` of every scenario runs on the same seed (the ``i``-th child of the
+scenario file's ``simulation.base_seed`` or of an explicit base seed), so scenarios are
+compared on common random numbers. A run's output depends only on its scenario and
+seed, never on the number of workers or the order runs finish in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gtmsim.model import GrowthModel
+from gtmsim.scenario import Scenario
+from gtmsim.summary import summarise_run
+
+
+def replicate_seeds(base_seed: int, n: int) -> list[int]:
+    """Seeds of replicates 0..n-1: child seeds of ``base_seed`` (replicate i's seed does not depend on n)."""
+    children = np.random.SeedSequence(base_seed).spawn(n)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+def run_one(scenario: Scenario, seed: int, weeks: int | None = None) -> pd.DataFrame:
+    """Run one scenario on one seed; returns its weekly KPIs with ``scenario`` and ``seed`` columns."""
+    model = GrowthModel(scenario, seed=seed)
+    model.run(weeks)
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "scenario", scenario.name)
+    return frame
+
+
+def _run_task(task: tuple[str, int, int | None]) -> pd.DataFrame:
+    scenario_json, seed, weeks = task
+    return run_one(Scenario.model_validate_json(scenario_json), seed, weeks)
+
+
+@dataclass
+class Batch:
+    """The outcome of running scenarios over seeds (possibly interrupted part-way)."""
+
+    scenarios: list[Scenario]
+    seeds: list[int]
+    weeks: int
+    runs: dict[tuple[int, int], pd.DataFrame] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return len(self.runs) == len(self.scenarios) * len(self.seeds) and not self.interrupted
+
+    def timeseries(self) -> pd.DataFrame:
+        """All finished runs, ordered by scenario (as given) then seed (as given)."""
+        frames = [self.runs[key] for key in sorted(self.runs)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per finished (scenario, seed) with end-of-run KPIs."""
+        rows = [summarise_run(self.runs[key]) for key in sorted(self.runs)]
+        return pd.DataFrame(rows)
+
+
+def run_batch(
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    weeks: int,
+    workers: int = 1,
+    on_done: Callable[[], None] | None = None,
+) -> Batch:
+    """Run every scenario on every seed. ``workers`` > 1 uses a process pool.
+
+    On Ctrl-C the runs already finished are kept and the batch is marked interrupted.
+    """
+    batch = Batch(list(scenarios), list(seeds), weeks)
+    tasks = {
+        (i, j): (scenario.model_dump_json(), seed, weeks)
+        for i, scenario in enumerate(batch.scenarios)
+        for j, seed in enumerate(batch.seeds)
+    }
+    try:
+        if workers <= 1:
+            for key, task in tasks.items():
+                batch.runs[key] = _run_task(task)
+                if on_done:
+                    on_done()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(_run_task, task): key for key, task in tasks.items()}
+                for future in as_completed(futures):
+                    batch.runs[futures[future]] = future.result()
+                    if on_done:
+                        on_done()
+    except KeyboardInterrupt:
+        batch.interrupted = True
+    return batch
+
+
+def default_workers() -> int:
+    """Worker processes to use by default: the CPUs this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)))

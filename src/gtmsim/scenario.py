@@ -1,0 +1,59 @@
+"""The Scenario: every parameter of a run, typed and validated.
+
+Defaults live with each component (market, marketing, sales, organisation); a scenario
+file only overrides them. Loading files, ``extends`` and error messages are in
+:mod:`gtmsim.scenario_files`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import Field, model_validator
+
+from gtmsim.market import MarketParams
+from gtmsim.marketing import MarketingParams
+from gtmsim.organisation import OrganisationParams
+from gtmsim.params import Params, param
+from gtmsim.sales import SalesParams
+
+
+class SimulationParams(Params):
+    """How long to run and on which seeds."""
+
+    weeks: int = param(104, "weeks", "Length of a run.", ge=1, le=2080)
+    seeds: int = param(10, "runs", "Number of replicate runs (seeds) for `gtmsim run`.", ge=1)
+    base_seed: int = param(
+        20261127,
+        "integer",
+        "Root of the seed sequence: replicate i runs on the i-th child seed of this root.",
+        ge=0,
+    )
+
+
+class Scenario(Params):
+    """A complete, validated description of an organisation in its market."""
+
+    name: str = Field("default", description="Short name, used in results and tables.")
+    description: str = Field("", description="What this scenario represents or teaches.")
+    simulation: SimulationParams = Field(default_factory=SimulationParams)
+    market: MarketParams = Field(default_factory=MarketParams)
+    marketing: MarketingParams = Field(default_factory=MarketingParams)
+    sales: SalesParams = Field(default_factory=SalesParams)
+    organisation: OrganisationParams = Field(default_factory=OrganisationParams)
+
+    @model_validator(mode="after")
+    def _territories_are_segments(self) -> Scenario:
+        segments = list(self.market.segments)
+        unknown = [t for t in self.sales.territories if t not in segments]
+        if unknown:
+            raise ValueError(
+                f"sales.territories: {', '.join(repr(u) for u in unknown)} is not a market segment; "
+                f"territories must be among the segments {segments}"
+            )
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved parameters (name and description excluded)."""
+        payload = self.model_dump_json(exclude={"name", "description"})
+        return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,59 @@
+"""End-of-run KPIs: one row per (scenario, seed), computed from that run's weekly KPIs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Summary columns beyond the last week's KPIs, with their unit and meaning.
+DERIVED = {
+    "revenue_first_half": ("currency", "Revenue won in the first half of the run."),
+    "revenue_second_half": ("currency", "Revenue won in the second half of the run."),
+    "revenue_growth_pct": (
+        "%",
+        "Growth of second-half over first-half revenue (year-on-year growth for a 104-week run).",
+    ),
+    "leads_leaked": ("leads", "MQLs lost in the handoff over the run."),
+    "leads_rejected": ("leads", "MQLs sent back by sales over the run."),
+    "leads_ignored": ("leads", "MQLs never contacted over the run."),
+    "marketing_spend": ("currency", "Marketing spend over the run."),
+    "sales_cost": ("currency", "Sales cost over the run."),
+}
+
+#: Last-week KPIs carried into the summary.
+FINAL = [
+    "week",
+    "awareness_pct",
+    "trusting_pct",
+    "customers",
+    "cum_revenue",
+    "cum_wins",
+    "cum_mqls",
+    "cum_sqls",
+    "pipeline_value",
+    "cost_per_lead",
+    "cac",
+    "win_rate",
+    "mql_to_sql",
+    "lead_to_customer",
+    "avg_deal_size",
+    "sales_cycle_weeks",
+    "response_hours",
+]
+
+
+def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
+    """Summarise one run's weekly KPIs (rows in week order, one scenario and seed)."""
+    last = run.iloc[-1]
+    half = len(run) // 2
+    first = float(run["revenue"].iloc[:half].sum())
+    second = float(run["revenue"].iloc[half:].sum())
+    row: dict[str, float | str | int] = {"scenario": last["scenario"], "seed": int(last["seed"])}
+    row["weeks"] = int(last["week"])
+    for key in FINAL[1:]:
+        row[key] = float(last[key])
+    row["revenue_first_half"] = first
+    row["revenue_second_half"] = second
+    row["revenue_growth_pct"] = 100.0 * (second / first - 1.0) if first > 0 else float("nan")
+    for key in ("leads_leaked", "leads_rejected", "leads_ignored", "marketing_spend", "sales_cost"):
+        row[key] = float(run[key].sum())
+    return row

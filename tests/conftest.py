@@ -1,0 +1,26 @@
+"""Shared fixtures: small, fast scenarios built from the shipped files."""
+
+from __future__ import annotations
+
+import pytest
+
+from gtmsim.scenario import Scenario
+from gtmsim.scenario_files import load_scenario
+
+
+def small(scenario: Scenario, prospects: int = 4_000, weeks: int = 52) -> Scenario:
+    """A copy of ``scenario`` with a smaller market and horizon, for fast tests."""
+    data = scenario.model_dump()
+    data["market"]["prospects"] = prospects
+    data["simulation"]["weeks"] = weeks
+    return Scenario.model_validate(data)
+
+
+@pytest.fixture(scope="session")
+def separate() -> Scenario:
+    return load_scenario("separate")
+
+
+@pytest.fixture(scope="session")
+def integrated() -> Scenario:
+    return load_scenario("integrated")

@@ -1,0 +1,57 @@
+"""GrowthModel invariants: conservation of prospects, determinism, Mesa wiring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from conftest import small
+from gtmsim.market import Prospect, Stage
+from gtmsim.model import GrowthModel
+from gtmsim.runner import run_one
+from gtmsim.sales import SalesRep
+
+
+def test_journey_states_sum_to_market_size_every_week(separate, integrated):
+    for scenario in (separate, integrated):
+        s = small(scenario, prospects=3_000, weeks=40)
+        frame = run_one(s, seed=7)
+        total = frame[["unaware", "aware", "trusting", "customers"]].sum(axis=1)
+        assert (total == 3_000).all()
+        assert len(frame) == 40
+
+
+def test_same_seed_same_results_and_different_seed_differs(separate):
+    s = small(separate, weeks=30)
+    a, b, c = run_one(s, 11), run_one(s, 11), run_one(s, 12)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.drop(columns="seed").equals(c.drop(columns="seed"))
+
+
+def test_prospects_and_reps_are_mesa_agents(separate):
+    model = GrowthModel(small(separate, prospects=500), seed=1)
+    assert len(model.agents_by_type[Prospect]) == 500
+    reps = model.agents_by_type[SalesRep]
+    assert len(reps) == sum(separate.sales.territories.values())
+    assert {rep.segment for rep in reps} == {0, 1, 2}
+
+
+def test_customers_only_come_from_won_deals(separate):
+    model = GrowthModel(small(separate, weeks=52), seed=3)
+    model.run()
+    row = model.kpi_row
+    assert row["customers"] == row["cum_wins"] > 0
+    assert np.all(model.population.stage[model.population.lead_stage == 5] == Stage.CUSTOMER)
+
+
+def test_kpi_ratios_are_consistent_with_counts(integrated):
+    frame = run_one(small(integrated, weeks=52), seed=5)
+    last = frame.iloc[-1]
+    assert last["cum_wins"] == frame["wins"].sum()
+    assert np.isclose(last["cum_revenue"], frame["revenue"].sum())
+    assert np.isclose(
+        last["cac"], (frame["marketing_spend"] + frame["sales_cost"]).sum() / last["cum_wins"]
+    )
+    assert np.isclose(last["lead_to_customer"], last["cum_wins"] / last["cum_mqls"])
+    spend_columns = [c for c in frame.columns if c.startswith("spend_")]
+    assert np.allclose(frame[spend_columns].sum(axis=1), frame["marketing_spend"])
