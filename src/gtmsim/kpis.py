@@ -76,7 +76,6 @@ class KpiBook:
     """Counters of everything the departments do, this week and since week 0."""
 
     WEEKLY = (
-        
         "inquiries",
         "mqls",
         "sqls",
@@ -91,7 +90,6 @@ class KpiBook:
         "leads_ignored",
         "exposures",
         "engagements",
-    ,
     )
 
     def __init__(self, n_channels: int) -> None:
