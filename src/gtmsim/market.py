@@ -97,7 +97,7 @@ def _default_segments() -> dict[str, SegmentParams]:
             share=0.3, median_deal_value=25_000, fit_mean=0.45, sales_cycle_weeks=8
         ),
         "enterprise": SegmentParams(
-            share=0.1, median_deal_value=120_000, fit_mean=0.4, sales_cycle_weeks=18
+            share=0.1, median_deal_value=120_000, fit_mean=0.45, sales_cycle_weeks=18
         ),
     }
 

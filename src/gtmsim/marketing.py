@@ -190,7 +190,7 @@ class MarketingParams(Params):
         le=1,
     )
     retargeting_floor: float = param(
-        0.5,
+        0.67,
         "share of plan",
         "Retargeting never cuts a channel's budget share, or a segment's focus, below this "
         "share of the original plan, nor raises a segment's focus above its inverse (brand "

@@ -100,7 +100,7 @@ class SalesParams(Params):
         gt=0,
     )
     win_odds: float = param(
-        0.15,
+        0.12,
         "odds",
         "Odds that an average opportunity is won (opportunity->won 20-30% mid-market).",
         gt=0,

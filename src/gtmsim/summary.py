@@ -8,6 +8,11 @@ import pandas as pd
 DERIVED = {
     "revenue_first_half": ("currency", "Revenue won in the first half of the run."),
     "revenue_second_half": ("currency", "Revenue won in the second half of the run."),
+    "revenue_growth": (
+        "currency/year",
+        "Growth of the annual revenue run-rate: 52 x (mean weekly revenue in the second half "
+        "minus in the first half); for a 104-week run, year-2 revenue minus year-1 revenue.",
+    ),
     "revenue_growth_pct": (
         "%",
         "Growth of second-half over first-half revenue (year-on-year growth for a 104-week run).",
@@ -53,6 +58,8 @@ def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
         row[key] = float(last[key])
     row["revenue_first_half"] = first
     row["revenue_second_half"] = second
+    second_weeks = len(run) - half
+    row["revenue_growth"] = 52.0 * (second / max(second_weeks, 1) - first / max(half, 1))
     row["revenue_growth_pct"] = 100.0 * (second / first - 1.0) if first > 0 else float("nan")
     for key in ("leads_leaked", "leads_rejected", "leads_ignored", "marketing_spend", "sales_cost"):
         row[key] = float(run[key].sum())

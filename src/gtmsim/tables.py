@@ -9,6 +9,7 @@ from rich.table import Table
 #: Headline KPIs shown in tables: summary column -> (label, format).
 HEADLINE = {
     "cum_revenue": ("Revenue", "{:,.0f}"),
+    "revenue_growth": ("Revenue growth (currency/year)", "{:,.0f}"),
     "revenue_growth_pct": ("Revenue growth, 2nd vs 1st half (%)", "{:,.1f}"),
     "cum_wins": ("New customers", "{:,.0f}"),
     "cac": ("CAC (currency/customer)", "{:,.0f}"),
