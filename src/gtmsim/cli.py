@@ -45,43 +45,98 @@ def main() -> None:
     """
 
 
-@main.command()
-@click.argument("scenarios", nargs=-1)
-@click.option(
-    "--seeds",
-    type=click.IntRange(min=1),
-    help="Replicate runs per scenario [default: from the scenario file, 10].",
-)
-@click.option(
-    "--weeks",
-    type=click.IntRange(min=1, max=2080),
-    help="Weeks to simulate [default: from the scenario file, 104].",
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Results folder [default: results/<names>-<time>].",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: all CPUs].",
-)
-@click.option(
-    "--base-seed",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Root seed [default: the first scenario's simulation.base_seed].",
-)
-def run(
-    scenarios: tuple[str, ...],
+def run_options(default_seeds: str):
+    """The options shared by `run` and `compare`."""
+
+    def decorate(command):
+        for option in reversed(
+            [
+                click.option(
+                    "--seeds",
+                    type=click.IntRange(min=1),
+                    help=f"Replicate runs per scenario [default: {default_seeds}].",
+                ),
+                click.option(
+                    "--weeks",
+                    type=click.IntRange(min=1, max=2080),
+                    help="Weeks to simulate [default: the scenario's simulation.weeks, 104].",
+                ),
+                click.option(
+                    "--out",
+                    type=click.Path(file_okay=False, path_type=Path),
+                    help="Results folder [default: results/<names>-<time>].",
+                ),
+                click.option(
+                    "--workers",
+                    type=click.IntRange(min=1),
+                    default=None,
+                    help="Worker processes [default: all CPUs].",
+                ),
+                click.option(
+                    "--base-seed",
+                    type=click.IntRange(min=0),
+                    default=None,
+                    help="Root seed [default: the first scenario's simulation.base_seed].",
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def run_and_save(
+    names: tuple[str, ...],
     seeds: int | None,
     weeks: int | None,
     out: Path | None,
     workers: int | None,
     base_seed: int | None,
-) -> None:
+) -> Path:
+    """Load scenarios, run them on common seeds with a progress bar, save and print the table."""
+    loaded = [load_scenario(name) for name in names]
+    labels = [s.name for s in loaded]
+    if len(set(labels)) != len(labels):
+        raise ScenarioError(
+            f"two scenarios share the name {sorted({n for n in labels if labels.count(n) > 1})}; "
+            f'give each a distinct `name = "..."` so their results can be told apart.'
+        )
+    first = loaded[0].simulation
+    n_seeds = seeds or first.seeds
+    n_weeks = weeks or first.weeks
+    seed_list = replicate_seeds(first.base_seed if base_seed is None else base_seed, n_seeds)
+    out_dir = out or default_out_dir(labels)
+    total = len(loaded) * n_seeds
+    pool = workers or min(default_workers(), total)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+    ) as progress:
+        task = progress.add_task(f"{' vs '.join(labels)}: {n_weeks} weeks", total=total)
+        batch = run_batch(loaded, seed_list, n_weeks, pool, on_done=lambda: progress.advance(task))
+    if not batch.runs:
+        errors.print("Interrupted before any run finished; nothing was written.")
+        sys.exit(130)
+    write_results(batch, out_dir)
+    console.print(kpi_table(batch.summary(), labels))
+    if batch.interrupted:
+        errors.print(
+            f"Interrupted: {len(batch.runs)} of {total} runs finished and were saved to "
+            f"{out_dir} (manifest says complete: false)."
+        )
+        sys.exit(130)
+    return out_dir
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1)
+@run_options("the scenario's simulation.seeds, 10")
+def run(scenarios: tuple[str, ...], **options) -> None:
     """Run one or more SCENARIOS over many seeds and print a KPI table.
 
     SCENARIOS are .toml files or names of shipped scenarios (default: separate). Several
@@ -94,46 +149,29 @@ def run(
       gtmsim run separate integrated --seeds 20
       gtmsim run my-plan.toml --weeks 52 --out results/my-plan
     """
-    loaded = [load_scenario(name) for name in (scenarios or ("separate",))]
-    names = [s.name for s in loaded]
-    if len(set(names)) != len(names):
-        raise ScenarioError(
-            f"two scenarios share the name {sorted({n for n in names if names.count(n) > 1})}; "
-            f'give each a distinct `name = "..."` so their results can be told apart.'
-        )
-    first = loaded[0].simulation
-    n_seeds = seeds or first.seeds
-    n_weeks = weeks or first.weeks
-    seed_list = replicate_seeds(first.base_seed if base_seed is None else base_seed, n_seeds)
-    out_dir = out or default_out_dir(names)
-    total = len(loaded) * n_seeds
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=False,
-    ) as progress:
-        task = progress.add_task(f"{' vs '.join(names)}: {n_weeks} weeks", total=total)
-        batch = run_batch(
-            loaded,
-            seed_list,
-            n_weeks,
-            workers or min(default_workers(), total),
-            on_done=lambda: progress.advance(task),
-        )
-    if not batch.runs:
-        errors.print("Interrupted before any run finished; nothing was written.")
-        sys.exit(130)
-    write_results(batch, out_dir)
-    console.print(kpi_table(batch.summary(), names))
-    if batch.interrupted:
-        errors.print(
-            f"Interrupted: {len(batch.runs)} of {total} runs finished and were saved to {out_dir} (manifest says complete: false)."
-        )
-        sys.exit(130)
+    out_dir = run_and_save(scenarios or ("separate",), **options)
+    console.print(f"Results: {out_dir}")
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1)
+@run_options("20")
+def compare(scenarios: tuple[str, ...], **options) -> None:
+    """Compare SCENARIOS on common seeds: medians, 90% intervals, paired differences.
+
+    The first scenario is the baseline; every other one is compared with it seed by seed
+    (common random numbers), so the differences are paired. Default: separate integrated.
+
+    \b
+    Examples:
+      gtmsim compare                                   # separate vs integrated, 20 seeds
+      gtmsim compare separate integrated growth-team --seeds 40
+    """
+    names = scenarios or ("separate", "integrated")
+    if len(names) < 2:
+        raise click.UsageError("compare needs at least two scenarios (the first is the baseline).")
+    options["seeds"] = options["seeds"] or 20
+    out_dir = run_and_save(names, **options)
     console.print(f"Results: {out_dir}")
 
 

@@ -34,6 +34,7 @@ FINAL = [
     "cum_wins",
     "cum_mqls",
     "cum_sqls",
+    "cum_opportunities",
     "pipeline_value",
     "cost_per_lead",
     "cac",

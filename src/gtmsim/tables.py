@@ -1,50 +1,59 @@
-"""KPI tables for the terminal: median and 90% interval per scenario over seeds."""
+"""KPI tables for the terminal, rendered from :func:`gtmsim.comparison.comparison_table`."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import pandas as pd
 from rich.table import Table
 
-#: Headline KPIs shown in tables: summary column -> (label, format).
-HEADLINE = {
-    "cum_revenue": ("Revenue", "{:,.0f}"),
-    "revenue_growth": ("Revenue growth (currency/year)", "{:,.0f}"),
-    "revenue_growth_pct": ("Revenue growth, 2nd vs 1st half (%)", "{:,.1f}"),
-    "cum_wins": ("New customers", "{:,.0f}"),
-    "cac": ("CAC (currency/customer)", "{:,.0f}"),
-    "cost_per_lead": ("Cost per MQL", "{:,.0f}"),
-    "mql_to_sql": ("MQL -> SQL", "{:.1%}"),
-    "lead_to_customer": ("Lead -> customer", "{:.2%}"),
-    "win_rate": ("Win rate", "{:.1%}"),
-    "avg_deal_size": ("Average deal size", "{:,.0f}"),
-    "sales_cycle_weeks": ("Sales cycle (weeks)", "{:.1f}"),
-    "awareness_pct": ("Aware at end (% of market)", "{:.1f}"),
-    "response_hours": ("Response time (hours)", "{:.0f}"),
-}
+from gtmsim.comparison import comparison_table
 
 
-def median_interval(values: pd.Series, level: float = 0.9) -> tuple[float, float, float]:
-    """Median and central ``level`` interval (5th-95th percentiles for 0.9) of ``values``."""
-    clean = values.dropna().to_numpy(dtype=float)
-    if len(clean) == 0:
-        return (float("nan"),) * 3
-    tail = (1 - level) / 2 * 100
-    low, mid, high = np.percentile(clean, [tail, 50, 100 - tail])
-    return float(mid), float(low), float(high)
+def format_value(value: float, unit: str) -> str:
+    """A KPI value in its unit's natural format (shares as %, money without decimals)."""
+    if math.isnan(value):
+        return "n/a"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit in ("weeks", "%"):
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def format_diff(mid: float, low: float, high: float) -> str:
+    """A paired % difference with its interval, e.g. ``-30% [-45, -15]``."""
+    if math.isnan(mid):
+        return "n/a"
+    return f"{mid:+.0f}% [{low:+.0f}, {high:+.0f}]"
 
 
 def kpi_table(summary: pd.DataFrame, scenarios: list[str]) -> Table:
-    """Rich table: one row per headline KPI, one column per scenario (median [5%, 95%])."""
-    n = summary.groupby("scenario").size().max() if len(summary) else 0
-    table = Table(title=f"KPIs at end of run: median [90% interval] over {n} seeds")
-    table.add_column("KPI")
-    for name in scenarios:
+    """One row per headline KPI; per scenario its median [90% interval] over seeds and, for
+    every scenario after the first, the paired % difference against the first."""
+    table_data = comparison_table(summary, scenarios)
+    n = int(summary.groupby("scenario").size().max()) if len(summary) else 0
+    title = f"KPIs at end of run: median [90% interval] over {n} seeds"
+    if len(scenarios) > 1:
+        title += f"; paired difference vs {scenarios[0]}"
+    table = Table(title=title)
+    table.add_column("KPI (unit)")
+    for i, name in enumerate(scenarios):
         table.add_column(name, justify="right")
-    for key, (label, fmt) in HEADLINE.items():
+        if i > 0:
+            table.add_column(f"{name} vs {scenarios[0]}", justify="right")
+    for _, rows in table_data.groupby("kpi", sort=False):
+        first = rows.iloc[0]
         cells = []
-        for name in scenarios:
-            mid, low, high = median_interval(summary.loc[summary["scenario"] == name, key])
-            cells.append(f"{fmt.format(mid)} [{fmt.format(low)}, {fmt.format(high)}]")
-        table.add_row(label, *cells)
+        for i, (_, row) in enumerate(rows.iterrows()):
+            unit = row["unit"]
+            cells.append(
+                f"{format_value(row['median'], unit)} "
+                f"[{format_value(row['low'], unit)}, {format_value(row['high'], unit)}]"
+            )
+            if i > 0:
+                cells.append(
+                    format_diff(row["diff_pct_median"], row["diff_pct_low"], row["diff_pct_high"])
+                )
+        table.add_row(f"{first['label']} ({first['unit']})", *cells)
     return table
