@@ -63,7 +63,9 @@ KPIS: dict[str, Kpi] = {
     "lead_to_customer": Kpi("share", "Cumulative wins per cumulative MQL."),
     "avg_deal_size": Kpi("currency/deal", "Cumulative revenue per win."),
     "sales_cycle_weeks": Kpi("weeks", "Mean weeks from opportunity to won deal, cumulative."),
-    "engagement_rate": Kpi("share", "Inquiries per marketing exposure this week."),
+    "engagement_rate": Kpi(
+        "share", "Share of marketing exposures that led to engagement this week."
+    ),
     "response_hours": Kpi("hours", "Mean hours from MQL to first sales contact, cumulative."),
 }
 

@@ -67,7 +67,8 @@ class GrowthModel(mesa.Model):
         reps = []
         for segment_name, count in sales.territories.items():
             for _ in range(count):
-                skill = max(0.1, skill_rng.normal(sales.skill_mean, sales.skill_sd))
+                log_skill = skill_rng.normal(-(sales.skill_sd**2) / 2, sales.skill_sd)
+                skill = sales.skill_mean * float(np.exp(log_skill))
                 reps.append(SalesRep(self, sales, names.index(segment_name), skill))
         return reps
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from gtmsim.market import LeadStage
-from gtmsim.params import Params, param
+from gtmsim.params import HOURS_PER_WEEK, Params, param
 
 if TYPE_CHECKING:
     from gtmsim.market import Prospect
@@ -148,14 +148,14 @@ class Organisation:
         pop = self.model.population
         pop.lead_stage[mqls] = LeadStage.HANDOFF
         np.add.at(self.mqls_by_segment, pop.segment[mqls], 1)
-        self.mqls_by_channel[pop.lead_channel[mqls[0]]] += len(mqls)
+        np.add.at(self.mqls_by_channel, pop.lead_channel[mqls], 1)
         leaked = self.stream.random(len(mqls)) < self.params.handoff_leakage
         for index in mqls[leaked]:
             self.model.prospect(index).return_to_nurture(
                 self.model.week + self.model.nurture_cooldown_weeks
             )
         self.model.kpis.record_leaked(int(leaked.sum()))
-        arrival = self.model.week + int(self.params.handoff_delay_hours // 168)
+        arrival = self.model.week + int(self.params.handoff_delay_hours // HOURS_PER_WEEK)
         self.in_flight.append((arrival, mqls[~leaked]))
 
     def deliver(self) -> None:

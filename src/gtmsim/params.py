@@ -12,6 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: Hours in a week: converts weekly steps to the hours in which response delays are stated.
+HOURS_PER_WEEK = 168.0
+
+#: The fit and trust of an "average" prospect, at which sales odds equal their base values.
+REFERENCE_LEVEL = 0.5
+
 
 class Params(BaseModel):
     """Base class of every parameter group: unknown keys are errors, values are checked on assignment."""

@@ -17,7 +17,7 @@ import mesa
 from pydantic import Field
 
 from gtmsim.market import LeadStage, Prospect
-from gtmsim.params import Params, param
+from gtmsim.params import HOURS_PER_WEEK, REFERENCE_LEVEL, Params, param
 
 if TYPE_CHECKING:
     from gtmsim.model import GrowthModel
@@ -49,7 +49,20 @@ class SalesParams(Params):
     skill_mean: float = param(
         1.0, "multiplier", "Mean rep skill: multiplies win odds and speeds the cycle.", gt=0
     )
-    skill_sd: float = param(0.15, "multiplier (sd)", "Spread of skill across reps.", ge=0)
+    skill_sd: float = param(
+        0.15,
+        "log-units (sd)",
+        "Spread of skill across reps: skill is log-normal with mean skill_mean.",
+        ge=0,
+        le=2,
+    )
+    cycle_length_shape: float = param(
+        4.0,
+        "dimensionless",
+        "Shape of the gamma distribution of sales-cycle lengths around the segment's mean "
+        "(4 gives a coefficient of variation of 0.5).",
+        gt=0,
+    )
     acceptance_threshold: float = param(
         0.55,
         "lead score (0-1)",
@@ -170,7 +183,8 @@ class SalesRep(mesa.Agent):
         """Odds at a sales stage: ``base`` shifted by the prospect's fit and trust."""
         p = self.params
         return base * math.exp(
-            p.fit_effect * (prospect.fit - 0.5) + p.trust_effect * (prospect.trust - 0.5)
+            p.fit_effect * (prospect.fit - REFERENCE_LEVEL)
+            + p.trust_effect * (prospect.trust - REFERENCE_LEVEL)
         )
 
     def receive(self, prospect: Prospect, week: int, handoff_hours: float) -> None:
@@ -221,7 +235,8 @@ class SalesRep(mesa.Agent):
                 self.odds(self.params.opportunity_odds, prospect)
             ):
                 mean_cycle = segment_cycle / self.effective_skill
-                length = max(1, round(self.stream.gamma(4.0, mean_cycle / 4.0)))
+                shape = self.params.cycle_length_shape
+                length = max(1, round(self.stream.gamma(shape, mean_cycle / shape)))
                 self.deals.append(Deal(prospect, week, week + length))
                 prospect.move_to(LeadStage.OPPORTUNITY)
                 self.model.kpis.record_opportunity()
@@ -232,7 +247,8 @@ class SalesRep(mesa.Agent):
 
     def response_delay_hours(self, lead: QueuedLead, week: int) -> float:
         """Hours from MQL to first call: handoff delay, weeks in queue, and the rep's reaction."""
-        return lead.handoff_hours + 168.0 * (week - lead.arrived_week) + self.params.response_hours
+        waited = HOURS_PER_WEEK * (week - lead.arrived_week)
+        return lead.handoff_hours + waited + self.params.response_hours
 
     def call_leads(self, week: int, hours: float) -> None:
         """Contact queued leads by priority while hours remain; drop stale ones."""
