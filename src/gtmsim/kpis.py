@@ -132,11 +132,11 @@ class KpiBook:
     def record_leaked(self, n: int) -> None:
         self.add("leads_leaked", n)
 
-    def record_rejected(self) -> None:
-        self.add("leads_rejected", 1)
+    def record_rejected(self, n: int = 1) -> None:
+        self.add("leads_rejected", n)
 
-    def record_ignored(self) -> None:
-        self.add("leads_ignored", 1)
+    def record_ignored(self, n: int = 1) -> None:
+        self.add("leads_ignored", n)
 
     def record_stale(self) -> None:
         self.add("leads_ignored", 1)

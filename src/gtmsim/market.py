@@ -246,7 +246,7 @@ class Population:
         self.lead_score = np.zeros(n)
         self.ties = build_ties(
             self.segment, params.ties_per_prospect, params.same_segment_ties, rng
-        )
+        ).tocsc()  # by column: word of mouth reads only the columns of prospects who talk
         self.update_stages()
 
     def update_stages(self) -> None:
@@ -270,24 +270,26 @@ class Population:
         a conversation lifts awareness and trust. Returns the number of conversations.
         """
         p = self.params
-        voice = (self.stage == Stage.CUSTOMER) + p.trusting_voice * (self.stage == Stage.TRUSTING)
-        influence = self.ties @ voice
-        hazard = p.word_of_mouth_rate * influence
-        talked = rng.random(self.n) < -np.expm1(-hazard)
-        talked &= self.stage != Stage.CUSTOMER
+        customer = self.stage == Stage.CUSTOMER
+        voice = customer + p.trusting_voice * (self.stage == Stage.TRUSTING)
+        speakers = np.flatnonzero(voice)
+        influence = self.ties[:, speakers] @ voice[speakers]
+        listeners = np.flatnonzero((influence > 0) & ~customer)
+        hazard = p.word_of_mouth_rate * influence[listeners]
+        talked = listeners[rng.random(len(listeners)) < -np.expm1(-hazard)]
         self.awareness[talked] += p.word_of_mouth_awareness_lift * (1 - self.awareness[talked])
         self.trust[talked] += (
             p.word_of_mouth_trust_lift * self.awareness[talked] * (1 - self.trust[talked])
         )
-        self.reinforced |= talked
-        return int(talked.sum())
+        self.reinforced[talked] = True
+        return len(talked)
 
     def decay(self) -> None:
         """Awareness and trust of prospects not reinforced this week fade a little."""
         p = self.params
         idle = ~self.reinforced & (self.stage != Stage.CUSTOMER)
-        self.awareness[idle] *= 1 - p.awareness_decay_per_week
-        self.trust[idle] *= 1 - p.trust_decay_per_week
+        np.multiply(self.awareness, 1 - p.awareness_decay_per_week, out=self.awareness, where=idle)
+        np.multiply(self.trust, 1 - p.trust_decay_per_week, out=self.trust, where=idle)
         self.reinforced[:] = False
 
 

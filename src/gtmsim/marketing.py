@@ -237,6 +237,9 @@ class MarketingDepartment(mesa.Agent):
         self.segment_focus = np.ones(len(model.population.segment_names))
         self.adstock = np.zeros(len(self.channels))
         self.stream = model.streams["marketing"]
+        self.weights: list[np.ndarray] = []
+        self.max_weights: list[float] = []
+        self.update_targeting()
 
     def weekly_budget(self, week: int) -> float:
         """Money available this week (currency/week), after any budget cut."""
@@ -255,19 +258,11 @@ class MarketingDepartment(mesa.Agent):
         book.record_spend(spend)
         carry = np.array([c.carryover for c in self.channels])
         self.adstock = spend + carry * self.adstock
-        open_to_marketing = pop.stage != Stage.CUSTOMER
-        targeting = self.segment_focus[pop.segment]
-        targeting = targeting / targeting.mean()
-        fit_ratio = pop.fit / pop.fit.mean()
         for c, channel in enumerate(self.channels):
             reach = channel.max_weekly_reach * -np.expm1(
                 -self.adstock[c] / channel.saturation_spend
             )
-            if reach <= 0:
-                continue
-            weight = targeting * (1 - channel.fit_targeting + channel.fit_targeting * fit_ratio)
-            exposed = (self.stream.random(pop.n) < reach * weight) & open_to_marketing
-            idx = np.flatnonzero(exposed)
+            idx = self.draw_exposed(c, reach)
             pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
             pop.trust[idx] += channel.trust_lift * pop.awareness[idx] * (1 - pop.trust[idx])
             pop.reinforced[idx] = True
@@ -275,6 +270,36 @@ class MarketingDepartment(mesa.Agent):
             engaged = idx[self.stream.random(len(idx)) < engage_p]
             book.record_exposures(c, len(idx), len(engaged))
             self.capture_inquiries(engaged, c)
+
+    def update_targeting(self) -> None:
+        """Recompute each channel's relative exposure weight per prospect (mean 1 over the
+        market): the segment focus times the channel's preference for well-fitting prospects."""
+        pop = self.model.population
+        focus = self.segment_focus[pop.segment]
+        focus = focus / focus.mean()
+        fit_ratio = pop.fit / pop.fit.mean()
+        self.weights = [
+            focus * (1 - ch.fit_targeting + ch.fit_targeting * fit_ratio) for ch in self.channels
+        ]
+        self.max_weights = [float(w.max()) for w in self.weights]
+
+    def draw_exposed(self, channel: int, reach: float) -> np.ndarray:
+        """Indices of non-customers exposed to ``channel`` this week.
+
+        Prospect i is exposed with probability min(1, reach * weight_i), independently. The
+        draw is exact but cheap (thinning): a Binomial(n, p_max) number of distinct candidates
+        is picked uniformly, and each is kept with probability p_i / p_max, so the cost grows
+        with the number exposed, not with the market size.
+        """
+        pop = self.model.population
+        p_max = min(1.0, reach * self.max_weights[channel])
+        if p_max <= 0:
+            return np.empty(0, dtype=np.int64)
+        k = int(self.stream.binomial(pop.n, p_max))
+        candidates = np.sort(self.stream.choice(pop.n, size=k, replace=False))
+        p_i = np.minimum(1.0, reach * self.weights[channel][candidates])
+        kept = candidates[self.stream.random(k) * p_max < p_i]
+        return kept[pop.stage[kept] != Stage.CUSTOMER]
 
     def capture_inquiries(self, engaged: np.ndarray, channel: int) -> None:
         """Score engaged prospects that are free to become leads; pass MQLs to sales."""
@@ -323,3 +348,4 @@ class MarketingDepartment(mesa.Agent):
             target = per_head / per_head.mean()
             focus = (1 - rate) * self.segment_focus + rate * target
             self.segment_focus = np.clip(focus, floor, 1.0 / floor if floor > 0 else np.inf)
+            self.update_targeting()

@@ -150,10 +150,8 @@ class Organisation:
         np.add.at(self.mqls_by_segment, pop.segment[mqls], 1)
         np.add.at(self.mqls_by_channel, pop.lead_channel[mqls], 1)
         leaked = self.stream.random(len(mqls)) < self.params.handoff_leakage
-        for index in mqls[leaked]:
-            self.model.prospect(index).return_to_nurture(
-                self.model.week + self.model.nurture_cooldown_weeks
-            )
+        pop.lead_stage[mqls[leaked]] = LeadStage.NURTURE
+        pop.nurture_until[mqls[leaked]] = self.model.week + self.model.nurture_cooldown_weeks
         self.model.kpis.record_leaked(int(leaked.sum()))
         arrival = self.model.week + int(self.params.handoff_delay_hours // HOURS_PER_WEEK)
         self.in_flight.append((arrival, mqls[~leaked]))
@@ -163,23 +161,28 @@ class Organisation:
         week = self.model.week
         due = [batch for arrival, batch in self.in_flight if arrival <= week]
         self.in_flight = [(a, b) for a, b in self.in_flight if a > week]
-        bar = self.acceptance_threshold
-        ignore_share = self.model.params.sales.below_bar_ignored_share
-        cooldown = week + self.model.nurture_cooldown_weeks
-        for batch in due:
-            for index in batch:
-                prospect = self.model.prospect(int(index))
-                if prospect.lead_score >= bar:
-                    rep = self.route(prospect)
-                    if rep is not None:
-                        rep.receive(prospect, week, self.params.handoff_delay_hours)
-                        continue
-                    self.model.kpis.record_ignored()
-                elif self.stream.random() < ignore_share:
-                    self.model.kpis.record_ignored()
-                else:
-                    self.model.kpis.record_rejected()
-                prospect.return_to_nurture(cooldown)
+        if not due:
+            return
+        model, kpis = self.model, self.model.kpis
+        pop = model.population
+        arrived = np.concatenate(due)
+        above_bar = pop.lead_score[arrived] >= self.acceptance_threshold
+        below = arrived[~above_bar]
+        ignored = self.stream.random(len(below)) < model.params.sales.below_bar_ignored_share
+        kpis.record_ignored(int(ignored.sum()))
+        kpis.record_rejected(int((~ignored).sum()))
+        uncovered = []
+        for index in arrived[above_bar]:
+            prospect = model.prospect(int(index))
+            rep = self.route(prospect)
+            if rep is None:
+                uncovered.append(index)
+            else:
+                rep.receive(prospect, week, self.params.handoff_delay_hours)
+        kpis.record_ignored(len(uncovered))
+        back = np.concatenate([below, np.asarray(uncovered, dtype=arrived.dtype)])
+        pop.lead_stage[back] = LeadStage.NURTURE
+        pop.nurture_until[back] = week + model.nurture_cooldown_weeks
 
     def route(self, prospect: Prospect) -> SalesRep | None:
         """Round-robin a lead to the next rep of its segment's territory (None if uncovered)."""

@@ -141,16 +141,17 @@ def plot_journey(timeseries: pd.DataFrame) -> Figure:
             lower = m[stage].to_numpy()
         ax.plot(m.index, m["customers"], color="black", lw=1)
         final = m["customers"].iloc[-1]
+        note = f"customers: {final:.1f}%"
         ax.annotate(
-            f"customers: {final:.1f}%",
+            note,
             (m.index[-1], final),
-            xytext=(-8, 8),
+            xytext=(-8, 10),
             textcoords="offset points",
             ha="right",
-            fontsize=10,
+            bbox={"boxstyle": "round", "fc": "white", "ec": "none"},
         )
-        ax.set(title=name, xlabel="Week (weeks)", ylim=(0, 100), xlim=(m.index[0], m.index[-1]))
-        ax.set_ylabel("Share of market (% of market)")
+        ax.set(title=name, xlabel="Week (weeks)", ylabel="Share of market (% of market)")
+        ax.set(ylim=(0, 100), xlim=(m.index[0], m.index[-1]))
         ax.grid(False)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="outside right center", title="Stage")
@@ -176,7 +177,7 @@ def plot_kpi_panel(timeseries: pd.DataFrame) -> Figure:
     names = _scenarios(frame)
     colours = _colours(names)
     fig = Figure(figsize=(12, 8.5), layout="constrained")
-    axes = fig.subplots(2, 2, sharex=True).ravel()
+    axes = fig.subplots(2, 2).ravel()
     for ax, (column, title, ylabel) in zip(axes, panels, strict=True):
         q = _quantiles(frame, column)
         for name in names:
@@ -185,17 +186,12 @@ def plot_kpi_panel(timeseries: pd.DataFrame) -> Figure:
                 band.index, band["low"], band["high"], color=colours[name], alpha=0.2, lw=0
             )
             ax.plot(band.index, band["mid"], color=colours[name], lw=2, label=name)
-        ax.set(title=title, ylabel=ylabel)
+        ax.set(title=title, xlabel="Week (weeks)", ylabel=ylabel)
         if column == "cac":
             ax.set_yscale("log")
             _log_axis(ax.yaxis, _money)
         elif column != "cum_wins":
             ax.yaxis.set_major_formatter(MONEY)
-    for ax in axes[2:]:
-        ax.set_xlabel("Week (weeks)")
-    for ax in axes[:2]:
-        ax.set_xlabel("Week (weeks)")
-        ax.tick_params(labelbottom=True)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(names), title="Scenario")
     fig.suptitle(f"Headline KPIs over time: {BAND} over {_n_seeds(frame)} seeds")
@@ -217,6 +213,7 @@ def _fates(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 FATE_COLOURS = ("#009E73", "#BBBBBB", "#D55E00", "#E69F00", "#F0E442")
+MARKER = {"fmt": "o", "capsize": 4, "ms": 7, "lw": 2}
 
 
 @_styled
@@ -251,18 +248,12 @@ def plot_funnel(timeseries: pd.DataFrame) -> Figure:
     ax_count.set_yscale("log")
     _log_axis(ax_count.yaxis, _count)
     ax_count.set_xticks(range(len(stages)), [FUNNEL[s] for s in stages])
-    ax_count.set(
-        title="Leads reaching each stage per run",
-        xlabel="Funnel stage",
-        ylabel="Leads per run (leads, log scale)",
-    )
+    ax_count.set(title="Leads reaching each stage per run", xlabel="Funnel stage")
+    ax_count.set_ylabel("Leads per run (leads, log scale)")
     ax_count.grid(False, axis="x")
     ax_conv.set_xticks(range(len(steps)), steps)
-    ax_conv.set(
-        title="Stage-to-stage conversion (median, 90% interval)",
-        xlabel="Funnel step",
-        ylabel="Conversion (% of previous stage)",
-    )
+    ax_conv.set(title="Stage-to-stage conversion (median, 90% interval)", xlabel="Funnel step")
+    ax_conv.set_ylabel("Conversion (% of previous stage)")
     ax_conv.grid(False, axis="x")
     fates = _fates(totals).groupby(level="scenario", sort=False).median().loc[names]
     bottom = np.zeros(len(names))
@@ -272,12 +263,8 @@ def plot_funnel(timeseries: pd.DataFrame) -> Figure:
             if v >= 4:
                 ax_fate.text(x, b + v / 2, f"{v:.0f}%", ha="center", va="center", fontsize=10)
         bottom += values.to_numpy()
-    ax_fate.set(
-        title="What became of the MQLs",
-        xlabel="Scenario",
-        ylabel="Share of MQLs (% of MQLs)",
-        ylim=(0, 100),
-    )
+    ax_fate.set(title="What became of the MQLs", xlabel="Scenario", ylim=(0, 100))
+    ax_fate.set_ylabel("Share of MQLs (% of MQLs)")
     ax_fate.grid(False, axis="x")
     ax_fate.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="MQL fate", reverse=True)
     ax_count.legend(title="Scenario")
@@ -319,19 +306,10 @@ def plot_spend(timeseries: pd.DataFrame) -> Figure:
     ax.bar(names, marketing, 0.6, color="#56B4E9", label="marketing spend")
     ax.bar(names, mid - marketing, 0.6, bottom=marketing, color="#999999", label="sales cost")
     ax.errorbar(names, mid, yerr=[mid - low, high - mid], fmt="none", ecolor="black", capsize=4)
-    for x, value in enumerate(mid):
-        ax.annotate(
-            _money(round(value, -2)),
-            (x, high[x]),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="center",
-        )
-    ax.set(
-        title="CAC at end of run (median, 90% interval)",
-        xlabel="Scenario",
-        ylabel="Cost per customer (currency/customer)",
-    )
+    for x, (value, top) in enumerate(zip(mid, high, strict=True)):
+        ax.text(x, top, _money(round(value, -2)), ha="center", va="bottom")
+    ax.set(title="CAC at end of run (median, 90% interval)", xlabel="Scenario")
+    ax.set_ylabel("Cost per customer (currency/customer)")
     ax.yaxis.set_major_formatter(MONEY)
     ax.grid(False, axis="x")
     ax.legend(title="Share of CAC", loc="upper right")
@@ -363,17 +341,7 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
         )
         mid, low, high = stats.T
         yy = y + (len(others) - 1) / 2 * step - i * step
-        ax.errorbar(
-            mid,
-            yy,
-            xerr=[mid - low, high - mid],
-            fmt="o",
-            color=colours[name],
-            capsize=4,
-            ms=7,
-            lw=2,
-            label=name,
-        )
+        ax.errorbar(mid, yy, xerr=[mid - low, high - mid], label=name, **MARKER, c=colours[name])
     ax.axvline(0, color="black", lw=1)
     ax.set_yticks(y, [f"{COMPARED[k][0]} ({COMPARED[k][1]})" for k in kpis])
     xlabel = f"Paired difference vs {baseline} (% of {baseline})"
@@ -381,10 +349,7 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
         ax.set_xscale("symlog", linthresh=100)
         xlabel = xlabel[:-1] + "; linear within ±100%, log beyond)"
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}%" if v else "0%"))
-    ax.set(
-        xlabel=xlabel,
-        ylabel="Headline KPI (unit)",
-    )
+    ax.set(xlabel=xlabel, ylabel="Headline KPI (unit)")
     ax.grid(False, axis="y")
     if others:
         ax.legend(title="Scenario", loc="best")
@@ -395,32 +360,32 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: Path, fmt: str) -> None:
+def _save(fig: Figure, path: Path, fmt: str, dpi: int) -> None:
     """Write a figure via a temporary file and a rename; no timestamps, so files are reproducible."""
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         with matplotlib.rc_context({"svg.hashsalt": "gtmsim"}):
-            fig.savefig(tmp, format=fmt, dpi=150, metadata=metadata)
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def draw_all(folder: Path, fmt: str = "png") -> list[Path]:
+def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
     """Draw every figure of a results folder into ``<folder>/figures/<name>.<fmt>``.
 
-    Reads only the saved results (no model is run). The differences figure compares every
-    scenario with the first one run, and is drawn only when there are two or more.
+    ``dpi`` sets the resolution of PNGs. Reads only the saved results (no model is run). The differences figure compares every
+    scenario with the first one run (the baseline), and is drawn only when there are two or more.
     """
     if fmt not in FORMATS:
         raise ValueError(
             f"figure format {fmt!r} is not supported; choose one of: {', '.join(FORMATS)}"
         )
     folder = Path(folder)
-    meta, timeseries, summary = read_results(folder)
+    _meta, timeseries, summary = read_results(folder)
     figures = {
         "journey": lambda: plot_journey(timeseries),
         "kpis": lambda: plot_kpi_panel(timeseries),
@@ -428,13 +393,13 @@ def draw_all(folder: Path, fmt: str = "png") -> list[Path]:
         "spend": lambda: plot_spend(timeseries),
     }
     if summary["scenario"].nunique() > 1:
-        baseline = meta["scenarios"][0]["name"]
+        baseline = _scenarios(summary)[0]
         figures["differences"] = lambda: plot_differences(summary, baseline)
     out = folder / "figures"
     out.mkdir(exist_ok=True)
     paths = []
     for name, draw in figures.items():
         path = out / f"{name}.{fmt}"
-        _save(draw(), path, fmt)
+        _save(draw(), path, fmt, dpi)
         paths.append(path)
     return paths
