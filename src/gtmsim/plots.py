@@ -360,8 +360,20 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: Path, fmt: str, dpi: int) -> None:
-    """Write a figure via a temporary file and a rename; no timestamps, so files are reproducible."""
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"figure format {fmt!r} is not supported; choose one of: {', '.join(FORMATS)}"
+        )
+
+
+def save_figure(fig: Figure, path: Path, dpi: int = 150) -> Path:
+    """Write ``fig`` to ``path`` (format from its suffix: png, svg or pdf) via a temporary
+    file and a rename; vector files carry no timestamp, so they are reproducible."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".")
+    _check_format(fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -372,18 +384,17 @@ def _save(fig: Figure, path: Path, fmt: str, dpi: int) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
     """Draw every figure of a results folder into ``<folder>/figures/<name>.<fmt>``.
 
-    ``dpi`` sets the resolution of PNGs. Reads only the saved results (no model is run). The differences figure compares every
-    scenario with the first one run (the baseline), and is drawn only when there are two or more.
+    Reads only the saved results (no model is run); ``dpi`` sets the resolution of PNGs.
+    The differences figure compares every scenario with the first one run (the baseline),
+    and is drawn only when there are two or more scenarios.
     """
-    if fmt not in FORMATS:
-        raise ValueError(
-            f"figure format {fmt!r} is not supported; choose one of: {', '.join(FORMATS)}"
-        )
+    _check_format(fmt)
     folder = Path(folder)
     _meta, timeseries, summary = read_results(folder)
     figures = {
@@ -396,10 +407,4 @@ def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
         baseline = _scenarios(summary)[0]
         figures["differences"] = lambda: plot_differences(summary, baseline)
     out = folder / "figures"
-    out.mkdir(exist_ok=True)
-    paths = []
-    for name, draw in figures.items():
-        path = out / f"{name}.{fmt}"
-        _save(draw(), path, fmt, dpi)
-        paths.append(path)
-    return paths
+    return [save_figure(draw(), out / f"{name}.{fmt}", dpi) for name, draw in figures.items()]
