@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -32,7 +33,7 @@ class FriendlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (ScenarioError, ResultsError) as err:
-            errors.print(f"[bold red]Error:[/] {err}", highlight=False, soft_wrap=True)
+            errors.print(f"[bold red]Error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             sys.exit(2)
 
 
@@ -185,10 +186,14 @@ def validate(files: tuple[str, ...]) -> None:
             scenario = load_scenario(name)
         except ScenarioError as err:
             bad += 1
-            errors.print(f"[bold red]{name}: invalid[/]\n{err}\n", highlight=False, soft_wrap=True)
+            errors.print(
+                f"[bold red]{escape(name)}: invalid[/]\n{escape(str(err))}\n",
+                highlight=False,
+                soft_wrap=True,
+            )
             continue
         console.print(
-            f"[green]{name}: ok[/] (scenario '{scenario.name}', sha256 {scenario.digest()[:12]})"
+            f"[green]{escape(name)}: ok[/] (scenario '{scenario.name}', sha256 {scenario.digest()[:12]})"
         )
     if bad:
         sys.exit(2)
@@ -198,14 +203,15 @@ def validate(files: tuple[str, ...]) -> None:
 def list_scenarios() -> None:
     """List the shipped scenarios with their purpose."""
     for name, path in shipped_scenarios().items():
-        console.print(f"[bold]{name:<14}[/] {purpose(path)}", highlight=False)
+        line = f"[bold]{name:<14}[/] {escape(purpose(path))}"
+        console.print(line, highlight=False, soft_wrap=True)
     console.print("\nRun one with `gtmsim run NAME`; copy one and change it to make your own.")
 
 
 @main.command()
 def reference() -> None:
     """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
-    click.echo(scenario_reference())
+    click.echo(scenario_reference(), nl=False)
 
 
 if __name__ == "__main__":

@@ -347,6 +347,9 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
     xlabel = f"Paired difference vs {baseline} (% of {baseline})"
     if np.nanmax(np.abs(ax.dataLim.intervalx), initial=0.0) > 500:
         ax.set_xscale("symlog", linthresh=100)
+        low, high = ax.get_xlim()
+        ticks = [s * t for t in (0, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5) for s in (-1, 1)]
+        ax.set_xticks(sorted({t for t in ticks if low <= t <= high}))
         xlabel = xlabel[:-1] + "; linear within ±100%, log beyond)"
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}%" if v else "0%"))
     ax.set(xlabel=xlabel, ylabel="Headline KPI (unit)")
@@ -377,6 +380,7 @@ def save_figure(fig: Figure, path: Path, dpi: int = 150) -> Path:
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes the file private; figures are for sharing
     try:
         with matplotlib.rc_context({"svg.hashsalt": "gtmsim"}):
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)

@@ -33,6 +33,7 @@ class SalesParams(Params):
     territories: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(
         default_factory=_default_territories,
         description="Number of reps per segment (territory); keys are segment names.",
+        json_schema_extra={"unit": "reps"},
     )
     annual_cost_per_rep: float = param(
         120_000.0, "currency/year", "Fully loaded cost of one rep per year.", ge=0

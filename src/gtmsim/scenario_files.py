@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -26,11 +25,11 @@ class ScenarioError(Exception):
 
 
 def shipped_dir() -> Path:
-    """Folder of the scenarios shipped with gtmsim (installed package data, or the repo's)."""
-    packaged = Path(str(resources.files("gtmsim"))) / "scenarios"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    """Folder of the scenarios shipped with gtmsim: the installed package's copy, or the
+    source checkout's ``scenarios/`` (editable installs)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "scenarios"
+    return packaged if packaged.is_dir() else here.parents[1] / "scenarios"
 
 
 def shipped_scenarios() -> dict[str, Path]:
