@@ -40,3 +40,12 @@ def test_table_numbers_match_summary_csv(tmp_path, separate, integrated):
     # the printed table shows the same median CAC as recomputed from summary.csv
     cac = table[(table["kpi"] == "cac") & (table["scenario"] == "integrated")].iloc[0]["median"]
     assert f"{cac:,.0f}" in result.output
+    figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
+    assert figures == ["differences", "funnel", "journey", "kpis", "spend"]
+
+
+def test_plot_command_redraws_and_explains_a_missing_folder(tmp_path):
+    missing = tmp_path / "no-such-results"
+    result = CliRunner().invoke(main, ["plot", str(missing)])
+    assert result.exit_code == 2
+    assert "no such results folder" in result.output and "Traceback" not in result.output

@@ -16,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from gtmsim.plots import draw_all
 from gtmsim.reference import scenario_reference
 from gtmsim.results import ResultsError, default_out_dir, write_results
 from gtmsim.runner import default_workers, replicate_seeds, run_batch
@@ -173,7 +174,30 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
         raise click.UsageError("compare needs at least two scenarios (the first is the baseline).")
     options["seeds"] = options["seeds"] or 20
     out_dir = run_and_save(names, **options)
-    console.print(f"Results: {out_dir}")
+    with console.status("Drawing figures..."):
+        paths = draw_all(out_dir)
+    console.print(f"Results: {out_dir}  (figures: {', '.join(p.name for p in paths)})")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default="png",
+    show_default=True,
+    help="Image format of the figures.",
+)
+def plot(results_dir: Path, fmt: str) -> None:
+    """Redraw every figure of RESULTS_DIR from its saved results (the model is not run).
+
+    Figures go to RESULTS_DIR/figures/: journey, kpis, funnel, spend and (with two or more
+    scenarios) differences against the first scenario.
+    """
+    paths = draw_all(results_dir, fmt=fmt)
+    for path in paths:
+        console.print(str(path), highlight=False)
 
 
 @main.command()
