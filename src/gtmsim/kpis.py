@@ -39,7 +39,10 @@ KPIS: dict[str, Kpi] = {
     "mqls": Kpi("leads/week", "Marketing-qualified leads passed toward sales this week."),
     "sqls": Kpi("leads/week", "Leads qualified by sales at first contact this week."),
     "opportunities": Kpi("deals/week", "Opportunities opened this week."),
-    "wins": Kpi("deals/week", "Deals won this week."),
+    "wins": Kpi("deals/week", "Deals won by sales this week."),
+    "self_serve": Kpi(
+        "customers/week", "Prospects who bought without a sales contact this week (Bass)."
+    ),
     "losses": Kpi("deals/week", "Opportunities lost this week."),
     "revenue": Kpi("currency/week", "Value of deals won this week."),
     "marketing_spend": Kpi("currency/week", "Marketing spend this week."),
@@ -51,17 +54,19 @@ KPIS: dict[str, Kpi] = {
     "open_opportunities": Kpi("deals", "Open opportunities at the end of the week."),
     "queued_leads": Kpi("leads", "Accepted leads waiting for first contact."),
     "cum_revenue": Kpi("currency", "Revenue won since week 0."),
-    "cum_wins": Kpi("deals", "Deals won since week 0 (new customers)."),
+    "cum_wins": Kpi("deals", "Deals won by sales since week 0."),
     "cum_mqls": Kpi("leads", "MQLs since week 0."),
     "cum_sqls": Kpi("leads", "SQLs since week 0."),
     "cum_opportunities": Kpi("deals", "Opportunities opened since week 0."),
     "cum_cost": Kpi("currency", "Marketing spend plus sales cost since week 0."),
     "cost_per_lead": Kpi("currency/MQL", "Cumulative marketing spend per MQL."),
-    "cac": Kpi("currency/customer", "Customer acquisition cost: cumulative total cost per win."),
+    "cac": Kpi(
+        "currency/customer", "Customer acquisition cost: cumulative total cost per new customer."
+    ),
     "win_rate": Kpi("share", "Won / (won + lost) opportunities, cumulative."),
     "mql_to_sql": Kpi("share", "Cumulative SQLs per cumulative MQL."),
     "lead_to_customer": Kpi("share", "Cumulative wins per cumulative MQL."),
-    "avg_deal_size": Kpi("currency/deal", "Cumulative revenue per win."),
+    "avg_deal_size": Kpi("currency/deal", "Cumulative revenue per new customer."),
     "sales_cycle_weeks": Kpi("weeks", "Mean weeks from opportunity to won deal, cumulative."),
     "engagement_rate": Kpi(
         "share", "Share of marketing exposures that led to engagement this week."
@@ -84,6 +89,7 @@ class KpiBook:
         "sqls",
         "opportunities",
         "wins",
+        "self_serve",
         "losses",
         "revenue",
         "marketing_spend",
@@ -159,6 +165,10 @@ class KpiBook:
         self.add("revenue", prospect.deal_value)
         self.cycle_weeks_total += cycle_weeks
 
+    def record_self_serve(self, deal_values: np.ndarray) -> None:
+        self.add("self_serve", len(deal_values))
+        self.add("revenue", float(deal_values.sum()))
+
     def record_loss(self) -> None:
         self.add("losses", 1)
 
@@ -193,11 +203,11 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         cum_opportunities=total["opportunities"],
         cum_cost=cum_cost,
         cost_per_lead=ratio(total["marketing_spend"], total["mqls"]),
-        cac=ratio(cum_cost, total["wins"]),
+        cac=ratio(cum_cost, total["wins"] + total["self_serve"]),
         win_rate=ratio(total["wins"], total["wins"] + total["losses"]),
         mql_to_sql=ratio(total["sqls"], total["mqls"]),
         lead_to_customer=ratio(total["wins"], total["mqls"]),
-        avg_deal_size=ratio(total["revenue"], total["wins"]),
+        avg_deal_size=ratio(total["revenue"], total["wins"] + total["self_serve"]),
         sales_cycle_weeks=ratio(book.cycle_weeks_total, total["wins"]),
         engagement_rate=ratio(week["engagements"], week["exposures"]),
         response_hours=ratio(book.contact_hours_total, book.contacts),

@@ -10,7 +10,7 @@ those arrays).
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import mesa
 import numpy as np
@@ -185,6 +185,21 @@ class MarketParams(Params):
         ge=0,
         le=1,
     )
+    word_of_mouth_mixing: Literal["network", "well_mixed"] = param(
+        "network",
+        "network | well_mixed",
+        "Who hears whom: 'network' = each prospect hears its social ties; 'well_mixed' = everyone "
+        "hears the whole market (the Bass model's assumption).",
+    )
+    imitation_per_year: float = param(
+        0.0,
+        "hazard/year",
+        "Bass imitation coefficient q: yearly hazard of buying directly (no sales contact) per unit "
+        "share of customers among the prospect's contacts. 0 in the journey scenarios; ~0.38 in "
+        "Sultan, Farley & Lehmann's 1990 meta-analysis.",
+        ge=0,
+        le=10,
+    )
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> MarketParams:
@@ -252,15 +267,15 @@ class Population:
     def update_stages(self) -> None:
         """Derive each prospect's journey stage from its awareness and trust levels."""
         p = self.params
-        aware = self.awareness >= p.aware_threshold
-        trusting = aware & (self.trust >= p.trust_threshold)
         customer = self.stage == Stage.CUSTOMER
-        stage = np.where(trusting, Stage.TRUSTING, np.where(aware, Stage.AWARE, Stage.UNAWARE))
-        self.stage = np.where(customer, Stage.CUSTOMER, stage).astype(np.int8)
+        aware = self.awareness >= p.aware_threshold
+        stage = aware.view(np.int8) + (aware & (self.trust >= p.trust_threshold)).view(np.int8)
+        stage[customer] = Stage.CUSTOMER
+        self.stage = stage
 
     def stage_counts(self) -> np.ndarray:
         """Number of prospects in each :class:`Stage` (length-4 array summing to n)."""
-        return np.bincount(self.stage, minlength=len(Stage))
+        return np.array([np.count_nonzero(self.stage == stage) for stage in Stage])
 
     def spread_word_of_mouth(self, rng: np.random.Generator) -> int:
         """One week of word of mouth: customers and trusting prospects talk to their ties.
@@ -270,10 +285,11 @@ class Population:
         a conversation lifts awareness and trust. Returns the number of conversations.
         """
         p = self.params
+        if p.word_of_mouth_rate <= 0:
+            return 0
         customer = self.stage == Stage.CUSTOMER
         voice = customer + p.trusting_voice * (self.stage == Stage.TRUSTING)
-        speakers = np.flatnonzero(voice)
-        influence = self.ties[:, speakers] @ voice[speakers]
+        influence = self.contact_share(voice)
         listeners = np.flatnonzero((influence > 0) & ~customer)
         hazard = p.word_of_mouth_rate * influence[listeners]
         talked = listeners[rng.random(len(listeners)) < -np.expm1(-hazard)]
@@ -284,9 +300,45 @@ class Population:
         self.reinforced[talked] = True
         return len(talked)
 
+    def contact_share(self, values: np.ndarray) -> np.ndarray:
+        """Per prospect, the mean of ``values`` over its contacts: its social ties, or the whole
+        market when word of mouth is well mixed."""
+        if self.params.word_of_mouth_mixing == "well_mixed":
+            return np.full(self.n, values.mean())
+        speakers = np.flatnonzero(values)
+        return self.ties[:, speakers] @ values[speakers]
+
+    def adopt_directly(self, innovation_per_year: float, rng: np.random.Generator) -> np.ndarray:
+        """Bass-style purchases without a sales contact; returns the new customers' indices.
+
+        A non-customer's yearly hazard is ``p + q * F``, with p = ``innovation_per_year``
+        (marketing's broad influence), q = ``imitation_per_year`` and F the share of customers
+        among its contacts at the start of the week. One week's probability is
+        ``1 - exp(-(p + q F) / 52)`` (a constant hazard over the week).
+        """
+        q = self.params.imitation_per_year
+        if innovation_per_year <= 0 and q <= 0:
+            return np.empty(0, dtype=np.int64)
+        customer = self.stage == Stage.CUSTOMER
+        open_ = np.flatnonzero(~customer)
+        if self.params.word_of_mouth_mixing == "well_mixed":
+            hazard = innovation_per_year + q * customer.mean()
+            k = int(rng.binomial(len(open_), -np.expm1(-hazard / 52.0)))
+            adopters = np.sort(rng.choice(open_, size=k, replace=False))
+        else:
+            share = self.contact_share(customer.astype(float))[open_]
+            hazard = innovation_per_year + q * share
+            adopters = open_[rng.random(len(open_)) < -np.expm1(-hazard / 52.0)]
+        self.stage[adopters] = Stage.CUSTOMER
+        self.lead_stage[adopters] = LeadStage.WON
+        return adopters
+
     def decay(self) -> None:
         """Awareness and trust of prospects not reinforced this week fade a little."""
         p = self.params
+        if p.awareness_decay_per_year <= 0 and p.trust_decay_per_year <= 0:
+            self.reinforced[:] = False
+            return
         idle = ~self.reinforced & (self.stage != Stage.CUSTOMER)
         np.multiply(self.awareness, 1 - p.awareness_decay_per_week, out=self.awareness, where=idle)
         np.multiply(self.trust, 1 - p.trust_decay_per_week, out=self.trust, where=idle)

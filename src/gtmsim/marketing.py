@@ -145,6 +145,15 @@ class MarketingParams(Params):
         default_factory=_default_channels,
         description="Marketing channels by name; their budget shares must sum to 1.",
     )
+    direct_adoption_per_year: float = param(
+        0.0,
+        "hazard/year",
+        "Bass innovation coefficient p: yearly hazard that a prospect buys on its own through "
+        "marketing's broad influence, with no sales contact (self-serve). 0 in the journey "
+        "scenarios; ~0.03 in Sultan, Farley & Lehmann's 1990 meta-analysis.",
+        ge=0,
+        le=10,
+    )
     budget_cut_week: int | None = param(
         None,
         "week",

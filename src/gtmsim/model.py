@@ -15,7 +15,7 @@ from gtmsim.scenario import Scenario
 #: Independent random streams, one per mechanism, all derived from the run's seed. Two
 #: scenarios run on the same seed therefore share the same market, network and draws for
 #: every mechanism they have in common (common random numbers, for paired comparisons).
-STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales")
+STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales", "adoption")
 
 
 class GrowthModel(mesa.Model):
@@ -85,6 +85,10 @@ class GrowthModel(mesa.Model):
         self.kpis.record_sales_cost(len(self.reps) * self.params.sales.annual_cost_per_rep / 52.0)
         if self.reps:
             self.agents_by_type[SalesRep].shuffle_do("step")
+        adopters = self.population.adopt_directly(
+            self.params.marketing.direct_adoption_per_year, self.streams["adoption"]
+        )
+        self.kpis.record_self_serve(self.population.deal_value[adopters])
         self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
         self.population.decay()
         self.population.update_stages()

@@ -8,6 +8,7 @@ seed, never on the number of workers or the order runs finish in.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -91,7 +92,7 @@ def run_batch(
                 if on_done:
                     on_done()
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
                 futures = {pool.submit(_run_task, task): key for key, task in tasks.items()}
                 for future in as_completed(futures):
                     batch.runs[futures[future]] = future.result()
@@ -100,6 +101,14 @@ def run_batch(
     except KeyboardInterrupt:
         batch.interrupted = True
     return batch
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Worker processes start from a clean fork server (forking a threaded parent, as under
+    pytest or a GUI, can deadlock), with the model preloaded so each starts fast."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["gtmsim.model"])
+    return context
 
 
 def default_workers() -> int:
