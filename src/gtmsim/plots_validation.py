@@ -42,9 +42,9 @@ def plot_bass(table: pd.DataFrame, title: str) -> Figure:
         color=OKABE_ITO[1],
         ls=":",
         lw=2,
-        label="weekly rule - closed form\n(discretisation error)",
+        label="weekly rule - closed form (discretisation error)",
     )
     gap.set(xlabel="Time (years)", ylabel="Gap (percentage points)", title="Gap to closed form")
-    gap.legend(loc="lower right", framealpha=0.9)
+    gap.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     fig.suptitle(title)
     return fig
