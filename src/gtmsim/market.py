@@ -259,6 +259,7 @@ class Population:
         self.reinforced = np.zeros(n, dtype=bool)
         self.lead_channel = np.full(n, -1, dtype=np.int8)
         self.lead_score = np.zeros(n)
+        self.bought_week = np.full(n, -1, dtype=np.int32)
         self.ties = build_ties(
             self.segment, params.ties_per_prospect, params.same_segment_ties, rng
         ).tocsc()  # by column: word of mouth reads only the columns of prospects who talk
@@ -277,16 +278,16 @@ class Population:
         """Number of prospects in each :class:`Stage` (length-4 array summing to n)."""
         return np.array([np.count_nonzero(self.stage == stage) for stage in Stage])
 
-    def spread_word_of_mouth(self, rng: np.random.Generator) -> int:
+    def spread_word_of_mouth(self, rng: np.random.Generator) -> np.ndarray:
         """One week of word of mouth: customers and trusting prospects talk to their ties.
 
         A prospect's conversation hazard is ``word_of_mouth_rate`` times the weighted share of
         its ties that are customers (weight 1) or trusting (weight ``trusting_voice``);
-        a conversation lifts awareness and trust. Returns the number of conversations.
+        a conversation lifts awareness and trust. Returns who had a conversation.
         """
         p = self.params
         if p.word_of_mouth_rate <= 0:
-            return 0
+            return np.empty(0, dtype=np.int64)
         customer = self.stage == Stage.CUSTOMER
         voice = customer + p.trusting_voice * (self.stage == Stage.TRUSTING)
         influence = self.contact_share(voice)
@@ -298,7 +299,7 @@ class Population:
             p.word_of_mouth_trust_lift * self.awareness[talked] * (1 - self.trust[talked])
         )
         self.reinforced[talked] = True
-        return len(talked)
+        return talked
 
     def contact_share(self, values: np.ndarray) -> np.ndarray:
         """Per prospect, the mean of ``values`` over its contacts: its social ties, or the whole
@@ -332,6 +333,10 @@ class Population:
         self.stage[adopters] = Stage.CUSTOMER
         self.lead_stage[adopters] = LeadStage.WON
         return adopters
+
+    def mark_bought(self, prospects: np.ndarray | int, week: int) -> None:
+        """Record the week in which prospects became customers."""
+        self.bought_week[prospects] = week
 
     def decay(self) -> None:
         """Awareness and trust of prospects not reinforced this week fade a little."""
@@ -438,6 +443,7 @@ class Prospect(mesa.Agent):
         pop = self.population
         pop.stage[self.index] = Stage.CUSTOMER
         pop.lead_stage[self.index] = LeadStage.WON
+        pop.mark_bought(self.index, self.model.week)
 
     def return_to_nurture(self, until_week: int) -> None:
         """Hand the prospect back to marketing until ``until_week`` (lost, rejected or ignored)."""

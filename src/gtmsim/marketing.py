@@ -272,6 +272,8 @@ class MarketingDepartment(mesa.Agent):
                 -self.adstock[c] / channel.saturation_spend
             )
             idx = self.draw_exposed(c, reach)
+            if model.touches is not None:
+                model.touches.add(idx, model.week, c)
             pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
             pop.trust[idx] += channel.trust_lift * pop.awareness[idx] * (1 - pop.trust[idx])
             pop.reinforced[idx] = True

@@ -11,6 +11,7 @@ from gtmsim.marketing import MarketingDepartment
 from gtmsim.organisation import Organisation
 from gtmsim.sales import SalesRep
 from gtmsim.scenario import Scenario
+from gtmsim.touches import TouchLog
 
 #: Independent random streams, one per mechanism, all derived from the run's seed. Two
 #: scenarios run on the same seed therefore share the same market, network and draws for
@@ -45,6 +46,8 @@ class GrowthModel(mesa.Model):
         self.population = Population(self.params.market, self.streams["population"])
         self.prospects = [Prospect(self, i) for i in range(self.population.n)]
         self.kpis = KpiBook(len(self.params.marketing.channels))
+        channels = list(self.params.marketing.channels)
+        self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
         self.organisation = Organisation(self, self.params.organisation)
         self.marketing = MarketingDepartment(self, self.params.marketing)
         self.reps = self._hire_reps()
@@ -89,7 +92,10 @@ class GrowthModel(mesa.Model):
             self.params.marketing.direct_adoption_per_year, self.streams["adoption"]
         )
         self.kpis.record_self_serve(self.population.deal_value[adopters])
-        self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
+        self.population.mark_bought(adopters, self.week)
+        talked = self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
+        if self.touches is not None:
+            self.touches.add(talked, self.week, self.touches.word_of_mouth)
         self.population.decay()
         self.population.update_stages()
         self.organisation.review()

@@ -206,8 +206,11 @@ class SalesRep(mesa.Agent):
         p = self.params
         lift = min(1.0, p.trust_lift_per_week * self.effective_skill)
         still_open = []
+        touches = self.model.touches
         for deal in self.deals:
             deal.prospect.build_trust(lift)
+            if touches is not None:
+                touches.add_one(deal.prospect.index, week, touches.sales)
             if week >= deal.close_week:
                 self.close(deal, week)
             else:
@@ -274,6 +277,8 @@ class SalesRep(mesa.Agent):
         speed = (1.0 + delay / p.speed_to_lead_hours) ** -p.speed_to_lead_exponent
         odds = self.odds(p.qualification_odds, lead.prospect) * speed
         self.model.kpis.record_contact(delay)
+        if self.model.touches is not None:
+            self.model.touches.add_one(lead.prospect.index, week, self.model.touches.sales)
         if self.stream.random() < odds_to_probability(odds):
             lead.prospect.move_to(LeadStage.SQL)
             self.sqls.append((lead.prospect, week))

@@ -23,6 +23,12 @@ class SimulationParams(Params):
 
     weeks: int = param(104, "weeks", "Length of a run.", ge=1, le=2080)
     seeds: int = param(10, "runs", "Number of replicate runs (seeds) for `gtmsim run`.", ge=1)
+    record_touches: bool = param(
+        False,
+        "true | false",
+        "Keep every prospect's touch history (channels, word of mouth, sales, with weeks) for "
+        "attribution; costs memory in proportion to the touches.",
+    )
     base_seed: int = param(
         20261127,
         "integer",
