@@ -55,3 +55,21 @@ def test_kpi_ratios_are_consistent_with_counts(integrated):
     assert np.isclose(last["lead_to_customer"], last["cum_wins"] / last["cum_mqls"])
     spend_columns = [c for c in frame.columns if c.startswith("spend_")]
     assert np.allclose(frame[spend_columns].sum(axis=1), frame["marketing_spend"])
+
+
+def test_headcount_cut_removes_reps_their_cost_and_their_work(separate):
+    data = small(separate, weeks=30).model_dump()
+    data["sales"]["headcount_cut_week"] = 20
+    data["sales"]["headcount_cut_fraction"] = 0.5
+    from gtmsim.scenario import Scenario
+
+    model = GrowthModel(Scenario.model_validate(data), seed=4)
+    model.run(19)
+    assert len(model.agents_by_type[SalesRep]) == 10
+    model.run(1)
+    # half of each territory (4, 4, 2 reps) leaves: 2 + 2 + 1
+    assert len(model.agents_by_type[SalesRep]) == len(model.reps) == 5
+    assert model.kpi_row["sales_cost"] == 5 * separate.sales.annual_cost_per_rep / 52
+    in_work = np.isin(model.population.lead_stage, [2, 3, 4])  # queued, SQL, opportunity
+    held = sum(len(r.queue) + len(r.sqls) + len(r.deals) for r in model.reps)
+    assert in_work.sum() == held  # the leavers' leads and deals went back to nurture

@@ -75,6 +75,15 @@ class GrowthModel(mesa.Model):
                 reps.append(SalesRep(self, sales, names.index(segment_name), skill))
         return reps
 
+    def _cut_headcount(self, fraction: float) -> None:
+        """``fraction`` of each territory's reps (rounded) leave; the longest-serving stay."""
+        for segment, reps in self.reps_by_segment.items():
+            leaving = reps[len(reps) - round(fraction * len(reps)) :]
+            for rep in leaving:
+                rep.leave()
+            self.reps_by_segment[segment] = reps[: len(reps) - len(leaving)]
+        self.reps = [rep for reps in self.reps_by_segment.values() for rep in reps]
+
     def prospect(self, index: int) -> Prospect:
         """The Prospect agent at population index ``index``."""
         return self.prospects[index]
@@ -83,6 +92,8 @@ class GrowthModel(mesa.Model):
         """Advance one week."""
         self.week += 1
         self.kpis.start_week()
+        if self.week == self.params.sales.headcount_cut_week:
+            self._cut_headcount(self.params.sales.headcount_cut_fraction)
         self.marketing.step()
         self.organisation.deliver()
         self.kpis.record_sales_cost(len(self.reps) * self.params.sales.annual_cost_per_rep / 52.0)

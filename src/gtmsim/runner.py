@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -104,8 +105,12 @@ def run_batch(
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """Worker processes start from a clean fork server (forking a threaded parent, as under
-    pytest or a GUI, can deadlock), with the model preloaded so each starts fast."""
+    """How worker processes start. A single-threaded parent (the CLI, a script) forks: fast,
+    and scripts need no ``if __name__ == "__main__"`` guard. A threaded parent (pytest-xdist,
+    a notebook or dashboard server) uses a fork server instead, since forking a threaded
+    process can deadlock; the model is preloaded there so workers start fast."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["gtmsim.model"])
     return context

@@ -35,6 +35,20 @@ class SalesParams(Params):
         description="Number of reps per segment (territory); keys are segment names.",
         json_schema_extra={"unit": "reps"},
     )
+    headcount_cut_week: int | None = param(
+        None,
+        "week",
+        "Week in which headcount_cut_fraction of the reps in every territory leave (unset: "
+        "none). Their queued leads, SQLs and open deals go back to nurture.",
+        ge=1,
+    )
+    headcount_cut_fraction: float = param(
+        0.3,
+        "share of reps",
+        "Share of each territory's reps (rounded to whole reps) who leave at headcount_cut_week.",
+        ge=0,
+        le=1,
+    )
     annual_cost_per_rep: float = param(
         120_000.0, "currency/year", "Fully loaded cost of one rep per year.", ge=0
     )
@@ -193,6 +207,17 @@ class SalesRep(mesa.Agent):
         priority = prospect.lead_score * prospect.deal_value
         self.queue.append(QueuedLead(prospect, week, handoff_hours, priority))
         prospect.move_to(LeadStage.QUEUED)
+
+    def leave(self) -> None:
+        """The rep leaves the company: its leads and deals go back to marketing's nurture."""
+        until = self.model.week + self.model.nurture_cooldown_weeks
+        prospects = [lead.prospect for lead in self.queue]
+        prospects += [prospect for prospect, _ in self.sqls]
+        prospects += [deal.prospect for deal in self.deals]
+        for prospect in prospects:
+            prospect.return_to_nurture(until)
+        self.queue, self.sqls, self.deals = [], [], []
+        self.remove()
 
     def step(self) -> None:
         week = self.model.week
