@@ -7,14 +7,16 @@ diverge (common random numbers); the per-seed differences are therefore paired.
 
 A lever passes when a one-sided paired t-test rejects "no effect" at ``alpha``
 (:func:`assert_greater`). If the effect disappeared, the differences would be centred on
-zero and the test would pass by chance with probability ``alpha`` at most; if it reversed,
-even less. Seed counts come from calibration runs on seeds 1-20, which the tests do not
-use (they use :data:`SEEDS`): for each test the comment gives the measured mean paired
-difference ``m`` and its seed-to-seed standard deviation ``s``, so the expected t-statistic
-is ``m / s * sqrt(n)``. Seed counts are chosen so that this expectation is at least about
-2.5 above the critical value (the t-statistic itself has a standard deviation near 1),
-so a retuning of defaults that keeps the size of an effect is unlikely (about 1%) to fail
-its test, while one that removes the effect fails it. No test asserts exact values.
+zero and the assertion would pass by chance with probability ``alpha`` at most; if it
+reversed, even less. Seed counts come from calibration runs on seeds 1-20, which the tests
+do not use (they use :data:`SEEDS`): each comment gives the measured mean paired
+difference ``m`` and its seed-to-seed standard deviation ``s``. Over ``n`` seeds the
+t-statistic then follows a noncentral t distribution (``n - 1`` degrees of freedom,
+noncentrality ``m / s * sqrt(n)``), which gives the probability that the assertion fails
+although the effect is as calibrated; ``n`` and ``alpha`` (0.001 for strong effects, 0.01
+for those that need long or large runs to resolve) keep that probability below 1%, so
+retuned defaults that keep an effect's size are unlikely to break its test, while a lever
+that stops working fails it. No test asserts exact KPI values.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gtmsim.market import Stage
 from gtmsim.model import GrowthModel
 from gtmsim.runner import run_one
 from gtmsim.scenario import Scenario
@@ -33,13 +34,9 @@ from gtmsim.summary import summarise_run
 SEEDS = list(range(1001, 1021))
 
 
-def test_seeds(n: int) -> list[int]:
+def first_seeds(n: int) -> list[int]:
     """The first ``n`` test seeds."""
     return SEEDS[:n]
-
-
-# pytest would otherwise collect the helper above as a test.
-test_seeds.__test__ = False  # type: ignore[attr-defined]
 
 
 def variant(base: Scenario, prospects: int = 4_000, weeks: int = 52, **sections: dict) -> Scenario:
@@ -57,7 +54,7 @@ def variant(base: Scenario, prospects: int = 4_000, weeks: int = 52, **sections:
 
 def summaries(scenario: Scenario, n: int) -> pd.DataFrame:
     """End-of-run KPIs of ``scenario`` on the first ``n`` test seeds, one row per seed."""
-    rows = [summarise_run(run_one(scenario, seed)) for seed in test_seeds(n)]
+    rows = [summarise_run(run_one(scenario, seed)) for seed in first_seeds(n)]
     return pd.DataFrame(rows).set_index("seed")
 
 
@@ -76,9 +73,10 @@ def assert_greater(greater, lesser, alpha: float, what: str) -> None:
 
 
 def test_bigger_marketing_budget_raises_awareness_and_mqls(separate):
-    # Budget 0.5M vs 2M a year (half and twice the default). Calibration: awareness
-    # m=+24.4 points, s=2.1 (m/s=11.8); MQLs m=+184, s=25 (m/s=7.3). With 6 seeds the
-    # expected t is 29 and 18 against a critical value of 5.9 (alpha=0.001, 5 df).
+    # Budget 0.5M vs 2M a year (half and twice the default). Calibration: awareness_pct
+    # m=+23.9 points, s=1.5 (m/s=15.5); cum_mqls m=+194, s=38 (m/s=5.1). With 6 seeds the
+    # expected t is 38 and 12.6 against a critical value of 5.9 (alpha=0.001, 5 df):
+    # P(fail) < 1e-4 and 0.001.
     low = summaries(variant(separate, marketing={"annual_budget": 500_000}), n=6)
     high = summaries(variant(separate, marketing={"annual_budget": 2_000_000}), n=6)
     assert_greater(high["awareness_pct"], low["awareness_pct"], 1e-3, "awareness_pct")
@@ -87,8 +85,9 @@ def test_bigger_marketing_budget_raises_awareness_and_mqls(separate):
 
 def test_handoff_leakage_loses_sqls(separate):
     # Leakage 0 vs 0.5 (a connected CRM vs half the MQLs lost between systems); leaked
-    # leads never reach sales. Calibration: cum_sqls m=-25.6, s=9.9 (m/s=2.6). With 10
-    # seeds the expected t is 8.2 against a critical value of 4.3 (alpha=0.001, 9 df).
+    # leads never reach sales. Calibration: cum_sqls m=-29.0, s=6.1 (m/s=4.7). With 8
+    # seeds the expected t is 13.4 against a critical value of 4.8 (alpha=0.001, 7 df):
+    # P(fail) < 1e-4.
     tight = summaries(variant(separate, organisation={"handoff_leakage": 0.0}), n=8)
     leaky = summaries(variant(separate, organisation={"handoff_leakage": 0.5}), n=8)
     assert_greater(tight["cum_sqls"], leaky["cum_sqls"], 1e-3, "cum_sqls")
@@ -131,7 +130,7 @@ def test_more_frequent_meetings_retarget_marketing_faster(separate):
         goal = {"marketing_goal": "revenue", "meeting_cadence": cadence}
         return variant(separate, organisation=goal)
 
-    seeds = test_seeds(10)
+    seeds = first_seeds(12)
     runs = {
         cadence: [_reaction(revenue_goal(cadence), seed) for seed in seeds]
         for cadence in ("weekly", "quarterly", "never")
@@ -147,8 +146,8 @@ def test_more_frequent_meetings_retarget_marketing_faster(separate):
     for cadence in ("quarterly", "never"):
         assert [first_win for _, first_win, _, _ in runs[cadence]] == first_wins
     won = [i for i, first_win in enumerate(first_wins) if first_win is not None]
-    # Calibration: 20 of 20 seeds had a win within 52 weeks (between weeks 6 and 48);
-    # 6 of 10 still leaves the lag check below the power argued there.
+    # Calibration: 20 of 20 seeds had a win within 52 weeks (between weeks 5 and 41). The
+    # lag check below needs at least 6 seeds with a win for the power argued there.
     assert len(won) >= 6, first_wins
     lag = {
         cadence: np.array([runs[cadence][i][2] - runs[cadence][i][1] for i in won])
@@ -158,33 +157,35 @@ def test_more_frequent_meetings_retarget_marketing_faster(separate):
     assert lag["weekly"].max() <= 1, lag["weekly"]
     # A quarterly one makes it wait for the next meeting, up to 12 weeks. With first wins
     # spread over the calendar, that lag is uniform on 0..12 weeks: mean 6, sd 3.7, so its
-    # mean over 6-10 seeds has sd 1.2-1.5 and the bar of 2 weeks is 2.7-3.4 sd below
+    # mean over 6-12 seeds has sd 1.1-1.5 and the bar of 2 weeks is 2.7-3.7 sd below
     # expectation. If meetings did not delay feedback the lag would be 0 and this fails.
-    # Calibration: mean lag 0 weekly, 5.4 quarterly (20 seeds).
+    # Calibration (20 seeds): mean lag 0 weekly, 1.5 monthly, 6.45 quarterly.
     assert lag["quarterly"].mean() >= 2, lag["quarterly"]
 
     # Reacting sooner and more often, weekly meetings move the plan further from the
-    # original on average over the year. Calibration: paired m=+0.29, s=0.17 (m/s=1.7):
-    # with 10 seeds the expected t is 5.4 against a critical value of 2.8 (alpha=0.01,
-    # 9 df).
+    # original on average over the year. Calibration: mean L1 distance, paired m=+0.29,
+    # s=0.17 (m/s=1.7): with 12 seeds the expected t is 5.9 against a critical value of
+    # 2.7 (alpha=0.01, 11 df): P(fail)=0.003.
     distance = {cadence: [run[3] for run in runs[cadence]] for cadence in runs}
     assert_greater(distance["weekly"], distance["quarterly"], 1e-2, "distance from plan")
 
 
 def test_slower_handoff_lowers_mql_to_sql(separate):
     # 1 h (connected CRM) vs 160 h: both under a week, so leads reach reps in the same
-    # week and only the speed-to-lead odds differ. Calibration: mql_to_sql m=-0.104,
-    # s=0.021 (m/s=5.0). With 6 seeds the expected t is 12 against 5.9 (alpha=0.001).
-    fast = summaries(variant(separate, organisation={"handoff_delay_hours": 1.0}), n=6)
-    slow = summaries(variant(separate, organisation={"handoff_delay_hours": 160.0}), n=6)
+    # week and only the speed-to-lead odds differ (response_hours +159 h exactly).
+    # Calibration: mql_to_sql m=-0.106, s=0.029 (m/s=3.7). With 8 seeds the expected t is
+    # 10.4 against a critical value of 4.8 (alpha=0.001, 7 df): P(fail)=0.0003.
+    fast = summaries(variant(separate, organisation={"handoff_delay_hours": 1.0}), n=8)
+    slow = summaries(variant(separate, organisation={"handoff_delay_hours": 160.0}), n=8)
     assert_greater(slow["response_hours"], fast["response_hours"], 1e-3, "response_hours")
     assert_greater(fast["mql_to_sql"], slow["mql_to_sql"], 1e-3, "mql_to_sql")
 
 
 def test_agreed_lead_definition_stops_rejections(separate):
-    # Separate bars (marketing 0.35, sales 0.55) vs one agreed bar. Calibration: rejected
-    # 59.5 -> 0 per run (m=-59.5, s=6.6), ignored 60.8 -> 0 (m=-60.8, s=9.6); with 6 seeds
-    # the expected t is 22 and 15 against 5.9 (alpha=0.001).
+    # Separate bars (marketing 0.35, sales 0.55) vs one agreed bar. Calibration:
+    # leads_rejected m=-60.7, s=7.8 (m/s=7.8; 0 with the agreed bar), leads_ignored
+    # m=-57.3, s=8.0 (m/s=7.2). With 6 seeds the expected t is 19 and 17.5 against a
+    # critical value of 5.9 (alpha=0.001, 5 df): P(fail) < 1e-4.
     base = variant(separate)
     apart = summaries(base, n=6)
     agreed = summaries(variant(base, organisation={"lead_definition_agreed": True}), n=6)
@@ -197,17 +198,20 @@ def test_agreed_lead_definition_stops_rejections(separate):
 
 
 def test_revenue_goal_trades_lead_volume_for_deal_value(integrated):
-    # Both goals with weekly meetings, over three years: a revenue goal has marketing
-    # chase what sales wins (revenue per head, so the high-value enterprise segment)
-    # instead of its own MQL counts. Its effects build up slowly (enterprise cycles are
-    # 18 weeks), hence 156 weeks. Calibration (m, s of the paired difference):
-    #   cum_mqls          m=-158, s=60 (m/s=2.7): expected t 10.6 vs 3.7 (alpha=0.001)
-    #   enterprise focus  m=+0.59, s=0.41 (m/s=1.4): expected t 5.7 vs 2.6 (alpha=0.01)
-    #   log typical deal  m=+0.58, s=0.38 (m/s=1.5): expected t 6.0 vs 2.6 (alpha=0.01)
-    # The typical deal is the geometric mean deal value of the customers won. The KPI
-    # avg_deal_size (arithmetic) moves the same way (+24k on 20k) but is ruled by a few
-    # heavy-tailed enterprise deals (log-normal values on a 20x segment spread), so its
-    # paired m/s is only 1.0-1.3 and it is not asserted here.
+    # Both goals with weekly meetings. A revenue goal has marketing chase what sales wins
+    # (revenue per head, so the high-value enterprise segment) instead of its own MQL
+    # counts. The revenue signal comes from few, heavy-tailed wins and enterprise cycles
+    # are 18 weeks, so the effects take years to emerge: 156 weeks, and a 3M budget for
+    # more leads and wins per simulated week (a cleaner signal per CPU second).
+    # Calibration (paired differences); with 14 seeds, against a critical value of 2.65
+    # (alpha=0.01, 13 df):
+    #   cum_mqls            m=-264, s=176 (m/s=1.5): expected t 5.6, P(fail)=0.004
+    #   enterprise focus    m=+0.60, s=0.29 (m/s=2.0): expected t 7.6, P(fail) < 1e-4
+    #   log(avg_deal_size)  m=+0.57, s=0.36 (m/s=1.6): expected t 6.0, P(fail)=0.0014
+    # avg_deal_size is compared on a log scale: deal values are log-normal on a 20x spread
+    # between segments, so one enterprise deal can dominate a raw difference (raw:
+    # m=+16.7k on 19k, s=10.6k). Most noise is in the leads-goal runs, whose segment
+    # retargeting reinforces itself and in about a third of seeds drifts to enterprise.
     enterprise = list(integrated.market.segments).index("enterprise")
     results = {}
     for goal in ("leads", "revenue"):
@@ -215,68 +219,78 @@ def test_revenue_goal_trades_lead_volume_for_deal_value(integrated):
             integrated,
             prospects=10_000,
             weeks=156,
+            marketing={"annual_budget": 3_000_000},
             organisation={"marketing_goal": goal, "meeting_cadence": "weekly"},
         )
         rows = []
-        for seed in test_seeds(12):
+        for seed in first_seeds(14):
             model = GrowthModel(scenario, seed)
             model.run()
-            pop = model.population
-            won = pop.stage == Stage.CUSTOMER
             rows.append(
                 {
                     "cum_mqls": model.kpi_row["cum_mqls"],
                     "enterprise_focus": model.marketing.segment_focus[enterprise],
-                    "log_typical_deal": float(np.log(pop.deal_value[won]).mean()),
+                    "log_avg_deal_size": np.log(model.kpi_row["avg_deal_size"]),
                 }
             )
         results[goal] = pd.DataFrame(rows)
     leads, revenue = results["leads"], results["revenue"]
     assert_greater(leads["cum_mqls"], revenue["cum_mqls"], 1e-2, "cum_mqls")
     assert_greater(revenue["enterprise_focus"], leads["enterprise_focus"], 1e-2, "enterprise focus")
-    assert_greater(revenue["log_typical_deal"], leads["log_typical_deal"], 1e-2, "log typical deal")
+    assert_greater(
+        revenue["log_avg_deal_size"], leads["log_avg_deal_size"], 1e-2, "log avg_deal_size"
+    )
 
 
 def test_cross_skilling_raises_win_rate_and_lead_to_customer(integrated):
     # cross_skilling 0 vs 1: reps gain skill (win odds, cycle speed, trust building) and
-    # marketing scores leads with less error. Win rate is a binomial share of a few hundred
-    # closed deals per run, so this needs many deals: 156 weeks (~330 closes per run).
-    # Calibration: win_rate m=+0.042, s=0.028 (m/s=1.5): expected t 6.0 vs 2.6
-    # (alpha=0.01, 15 df); lead_to_customer m=+0.020, s=0.0096 (m/s=2.0): expected t 8.2
-    # vs 3.7 (alpha=0.001). At 52 weeks (~25 closes per run) m/s is only 0.6.
+    # marketing scores leads with less error. The win rate is a binomial share of the
+    # deals closed, and its change (+0.04 on 0.29) needs thousands of closes to resolve:
+    # the binomial sd of a difference of two rates near 0.3 from N closes each is
+    # sqrt(2 * 0.21 / N), 0.019 for N=1200. Hence 156 weeks in a 10k-prospect market with
+    # a 3M budget (~1200 closes per run, the most closes per CPU second measured).
+    # Calibration: win_rate m=+0.045, s=0.020 (m/s=2.3); lead_to_customer m=+0.022,
+    # s=0.0065 (m/s=3.3). With 8 seeds the expected t is 6.4 and 9.4 against a critical
+    # value of 3.0 (alpha=0.01, 7 df): P(fail)=0.003 and < 1e-4. (At 52 weeks in a
+    # 4k-prospect market m/s is only 0.02 and 0.4: the lever needs time and volume.)
     def skilled(share: float) -> Scenario:
         return variant(
-            integrated, prospects=20_000, weeks=156, organisation={"cross_skilling": share}
+            integrated,
+            prospects=10_000,
+            weeks=156,
+            marketing={"annual_budget": 3_000_000},
+            organisation={"cross_skilling": share},
         )
 
     none = summaries(skilled(0.0), n=8)
     full = summaries(skilled(1.0), n=8)
     assert_greater(full["win_rate"], none["win_rate"], 1e-2, "win_rate")
-    assert_greater(full["lead_to_customer"], none["lead_to_customer"], 1e-3, "lead_to_customer")
+    assert_greater(full["lead_to_customer"], none["lead_to_customer"], 1e-2, "lead_to_customer")
 
 
 def test_more_reps_leave_fewer_leads_uncontacted(integrated):
     # A team with 5 selling hours a week each, so that capacity binds: at the default 25
     # hours this small market's lead flow never fills even 3 reps' week and headcount
-    # cannot matter (calibration: no difference, t=0.3). The integrated base (one agreed
-    # lead bar) makes leads_ignored count only leads that went stale in a queue.
-    # 1 rep per territory vs 4/4/2. Calibration: leads_ignored m=-22.9, s=13.6
-    # (m/s=1.7); cum_sqls m=+22.7, s=10.0 (m/s=2.3). With 16 seeds the expected t is 6.7
-    # and 9.1 against 3.7 (alpha=0.001, 15 df).
+    # cannot matter (calibration: leads_ignored 0 either way). The integrated base (one
+    # agreed lead bar) makes leads_ignored count only leads that went stale in a queue.
+    # 1 rep per territory vs 4/4/2. Calibration: leads_ignored m=-22.2, s=11.3
+    # (m/s=2.0); cum_sqls m=+22.4, s=13.5 (m/s=1.65). With 12 seeds the expected t is 6.8
+    # and 5.7 against a critical value of 2.7 (alpha=0.01, 11 df): P(fail)=0.0002 and
+    # 0.004.
     def team(territories: dict[str, int]) -> Scenario:
         sales = {"selling_hours_per_week": 5.0, "territories": territories}
         return variant(integrated, sales=sales)
 
-    few = summaries(team({"smb": 1, "mid_market": 1, "enterprise": 1}), n=16)
-    many = summaries(team({"smb": 4, "mid_market": 4, "enterprise": 2}), n=16)
-    assert_greater(few["leads_ignored"], many["leads_ignored"], 1e-3, "leads_ignored")
-    assert_greater(many["cum_sqls"], few["cum_sqls"], 1e-3, "cum_sqls")
+    few = summaries(team({"smb": 1, "mid_market": 1, "enterprise": 1}), n=12)
+    many = summaries(team({"smb": 4, "mid_market": 4, "enterprise": 2}), n=12)
+    assert_greater(few["leads_ignored"], many["leads_ignored"], 1e-2, "leads_ignored")
+    assert_greater(many["cum_sqls"], few["cum_sqls"], 1e-2, "cum_sqls")
 
 
 def test_faster_awareness_decay_lowers_awareness(separate):
     # 10% vs 60% of awareness lost per year without reinforcement. Calibration:
-    # awareness_pct m=-28.5 points, s=1.3 (m/s=22): with 5 seeds the expected t is 48
-    # against a critical value of 7.2 (alpha=0.001, 4 df).
+    # awareness_pct m=-19.1 points, s=1.2 (m/s=15.8): with 5 seeds the expected t is 35
+    # against a critical value of 7.2 (alpha=0.001, 4 df): P(fail) < 1e-4.
     slow = summaries(variant(separate, market={"awareness_decay_per_year": 0.1}), n=5)
     fast = summaries(variant(separate, market={"awareness_decay_per_year": 0.6}), n=5)
     assert_greater(slow["awareness_pct"], fast["awareness_pct"], 1e-3, "awareness_pct")
@@ -285,11 +299,11 @@ def test_faster_awareness_decay_lowers_awareness(separate):
 def test_word_of_mouth_builds_trust(separate):
     # Default word of mouth vs none. Conversations happen in proportion to the share of a
     # prospect's ties that are customers or trusting, both small in the first year, so
-    # the effect needs two years to show (first year: trusting m=-0.01, not measurable).
-    # Retargeting is switched off so that marketing's reaction to the changed lead flow
-    # does not add noise to the mechanism under test. Calibration over 104 weeks:
-    # trusting_pct m=-2.07 points, s=0.67 (m/s=3.1): with 8 seeds the expected t is 8.8
-    # against a critical value of 4.8 (alpha=0.001, 7 df).
+    # the effect needs two years to show (first year: trusting_pct m=-0.08, s=0.24, not
+    # measurable). Retargeting is switched off so that marketing's reaction to the
+    # changed lead flow does not add noise to the mechanism under test. Calibration over
+    # 104 weeks: trusting_pct m=-2.17 points, s=0.77 (m/s=2.8): with 8 seeds the expected
+    # t is 8.0 against a critical value of 3.0 (alpha=0.01, 7 df): P(fail)=0.0001.
     def market(word_of_mouth_rate: float | None) -> Scenario:
         overrides = {} if word_of_mouth_rate is None else {"word_of_mouth_rate": word_of_mouth_rate}
         return variant(
@@ -302,19 +316,20 @@ def test_word_of_mouth_builds_trust(separate):
 
     talking = summaries(market(None), n=8)
     silent = summaries(market(0.0), n=8)
-    assert_greater(talking["trusting_pct"], silent["trusting_pct"], 1e-3, "trusting_pct")
+    assert_greater(talking["trusting_pct"], silent["trusting_pct"], 1e-2, "trusting_pct")
 
 
 def test_budget_cut_lowers_later_awareness(separate):
     # Half the budget from week 26 on vs no cut. Until the cut both runs of a seed are
     # identical (same seed, same parameters so far); afterwards awareness falls behind.
-    # Calibration: awareness_pct at week 52 m=..., s=... (m/s=...); MQLs after the cut
-    # m=..., s=... (m/s=...).
+    # Calibration: awareness_pct at week 52 m=-6.9 points, s=0.94 (m/s=7.3); MQLs from
+    # the cut on m=-42.9, s=15.3 (m/s=2.8). With 6 seeds the expected t is 17.8 against
+    # 5.9 (alpha=0.001, 5 df) and 6.9 against 3.4 (alpha=0.01): P(fail) < 1e-4 and 0.007.
     cut_week = 26
     full = variant(separate)
     cut = variant(separate, marketing={"budget_cut_week": cut_week, "budget_cut_fraction": 0.5})
     kept, lowered = [], []
-    for seed in test_seeds(6):
+    for seed in first_seeds(6):
         a, b = run_one(full, seed), run_one(cut, seed)
         before = a["week"] < cut_week
         pd.testing.assert_frame_equal(a[before], b[before])
@@ -330,6 +345,6 @@ def test_budget_cut_lowers_later_awareness(separate):
     assert_greater(
         [frame.loc[mask, "mqls"].sum() for frame, mask in zip(kept, after, strict=True)],
         [frame.loc[mask, "mqls"].sum() for frame, mask in zip(lowered, after, strict=True)],
-        1e-3,
+        1e-2,
         "MQLs after the cut",
     )

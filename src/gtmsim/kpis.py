@@ -35,6 +35,12 @@ KPIS: dict[str, Kpi] = {
     "customers": Kpi("prospects", "Prospects who bought (absorbing)."),
     "awareness_pct": Kpi("% of market", "Share aware, trusting or customer."),
     "trusting_pct": Kpi("% of market", "Share trusting or customer."),
+    "newly_aware": Kpi(
+        "prospects/week", "Prospects aware (or further) for the first time this week."
+    ),
+    "newly_trusting": Kpi(
+        "prospects/week", "Prospects trusting (or customers) for the first time this week."
+    ),
     "inquiries": Kpi("leads/week", "Engaged prospects captured as leads this week."),
     "mqls": Kpi("leads/week", "Marketing-qualified leads passed toward sales this week."),
     "sqls": Kpi("leads/week", "Leads qualified by sales at first contact this week."),
@@ -189,6 +195,8 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         "customers": int(counts[Stage.CUSTOMER]),
         "awareness_pct": 100.0 * (n - counts[Stage.UNAWARE]) / n,
         "trusting_pct": 100.0 * (counts[Stage.TRUSTING] + counts[Stage.CUSTOMER]) / n,
+        "newly_aware": model.population.newly_aware,
+        "newly_trusting": model.population.newly_trusting,
     }
     for key in KpiBook.WEEKLY[:-2]:
         row[key] = week[key]

@@ -260,10 +260,15 @@ class Population:
         self.lead_channel = np.full(n, -1, dtype=np.int8)
         self.lead_score = np.zeros(n)
         self.bought_week = np.full(n, -1, dtype=np.int32)
+        self.ever_aware = np.zeros(n, dtype=bool)
+        self.ever_trusting = np.zeros(n, dtype=bool)
+        self.newly_aware = 0
+        self.newly_trusting = 0
         self.ties = build_ties(
             self.segment, params.ties_per_prospect, params.same_segment_ties, rng
         ).tocsc()  # by column: word of mouth reads only the columns of prospects who talk
         self.update_stages()
+        self.newly_aware = self.newly_trusting = 0  # week 0 is the starting point, not a flow
 
     def update_stages(self) -> None:
         """Derive each prospect's journey stage from its awareness and trust levels."""
@@ -273,6 +278,12 @@ class Population:
         stage = aware.view(np.int8) + (aware & (self.trust >= p.trust_threshold)).view(np.int8)
         stage[customer] = Stage.CUSTOMER
         self.stage = stage
+        reached = stage >= Stage.AWARE
+        self.newly_aware = int(np.count_nonzero(reached & ~self.ever_aware))
+        self.ever_aware |= reached
+        reached = stage >= Stage.TRUSTING
+        self.newly_trusting = int(np.count_nonzero(reached & ~self.ever_trusting))
+        self.ever_trusting |= reached
 
     def stage_counts(self) -> np.ndarray:
         """Number of prospects in each :class:`Stage` (length-4 array summing to n)."""

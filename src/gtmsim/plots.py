@@ -47,6 +47,8 @@ FORMATS = ("png", "svg", "pdf")
 #: Journey stages from the bottom of the stack up, with their colours.
 STAGES = {"customers": "#009E73", "trusting": "#0072B2", "aware": "#56B4E9", "unaware": "#D9D9D9"}
 FUNNEL = {
+    "newly_aware": "Aware",
+    "newly_trusting": "Trusting",
     "inquiries": "Inquiry",
     "mqls": "MQL",
     "sqls": "SQL",
@@ -248,8 +250,8 @@ def plot_funnel(timeseries: pd.DataFrame) -> Figure:
     ax_count.set_yscale("log")
     _log_axis(ax_count.yaxis, _count)
     ax_count.set_xticks(range(len(stages)), [FUNNEL[s] for s in stages])
-    ax_count.set(title="Leads reaching each stage per run", xlabel="Funnel stage")
-    ax_count.set_ylabel("Leads per run (leads, log scale)")
+    ax_count.set(title="Prospects and leads reaching each stage per run", xlabel="Funnel stage")
+    ax_count.set_ylabel("Per run (prospects or leads, log scale)")
     ax_count.grid(False, axis="x")
     ax_conv.set_xticks(range(len(steps)), steps)
     ax_conv.set(title="Stage-to-stage conversion (median, 90% interval)", xlabel="Funnel step")
