@@ -246,6 +246,7 @@ class MarketingDepartment(mesa.Agent):
         self.segment_focus = np.ones(len(model.population.segment_names))
         self.adstock = np.zeros(len(self.channels))
         self.stream = model.streams["marketing"]
+        self.exposures_by_segment = np.zeros(len(model.population.segment_names))
         self.weights: list[np.ndarray] = []
         self.max_weights: list[float] = []
         self.update_targeting()
@@ -272,6 +273,9 @@ class MarketingDepartment(mesa.Agent):
                 -self.adstock[c] / channel.saturation_spend
             )
             idx = self.draw_exposed(c, reach)
+            self.exposures_by_segment += np.bincount(
+                pop.segment[idx], minlength=len(self.exposures_by_segment)
+            )
             if model.touches is not None:
                 model.touches.add(idx, model.week, c)
             pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
@@ -342,7 +346,9 @@ class MarketingDepartment(mesa.Agent):
 
         ``by_channel`` and ``by_segment`` are totals of the signal marketing optimises (MQL
         counts for a lead goal, won revenue for a revenue goal). Channels are ranked by
-        signal per unit of spend so far, segments by signal per prospect in the segment.
+        signal per unit of spend so far, segments by signal per exposure they received so far
+        (per unit of effort, so a segment does not look better merely because it was targeted
+        more).
         """
         rate = self.params.retargeting_rate
         floor = self.params.retargeting_floor
@@ -354,9 +360,9 @@ class MarketingDepartment(mesa.Agent):
             share = np.maximum(share, floor * self.planned_share)
             self.channel_share = share / share.sum()
         if by_segment.sum() > 0:
-            size = np.bincount(self.model.population.segment, minlength=len(by_segment))
-            per_head = by_segment / np.maximum(size, 1)
-            target = per_head / per_head.mean()
+            effort = np.maximum(self.exposures_by_segment, 1.0)
+            per_effort = by_segment / effort
+            target = per_effort / per_effort.mean()
             focus = (1 - rate) * self.segment_focus + rate * target
             self.segment_focus = np.clip(focus, floor, 1.0 / floor if floor > 0 else np.inf)
             self.update_targeting()
