@@ -1,0 +1,237 @@
+"""``gtmsim calibrate``: fit organisation levers to target differences (see calibration.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from gtmsim.calibration import (
+    Problem,
+    fit_levers,
+    lever_contributions,
+    seed_spread,
+    with_levers,
+)
+from gtmsim.results import default_out_dir, write_atomic
+from gtmsim.runner import default_workers, replicate_seeds
+from gtmsim.scenario_files import ScenarioError, load_scenario
+
+console = Console()
+errors = Console(stderr=True)
+
+#: The 2025 survey's claims: aligned vs average companies, in % (see ../shared/domain.md).
+SURVEY_TARGETS = ("cac=-32", "lead_to_customer=41", "revenue_growth=57")
+#: Continuous integration levers fitted by default, with bounds (units as in the reference).
+DEFAULT_LEVERS = (
+    "organisation.handoff_delay_hours=1:48",
+    "organisation.handoff_leakage=0:0.15",
+    "organisation.agreed_lead_threshold=0.35:0.6",
+    "organisation.cross_skilling=0:1",
+)
+
+
+def parse_pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
+    """``key=value`` strings to a dict, with an error that shows the expected form."""
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise click.BadParameter(f"{item!r}: expected {what}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def parse_bounds(items: tuple[str, ...], scenario) -> dict[str, tuple[float, float]]:
+    bounds = {}
+    for key, value in parse_pairs(
+        items, "KEY=LOW:HIGH, e.g. organisation.cross_skilling=0:1"
+    ).items():
+        try:
+            low, high = (float(v) for v in value.split(":"))
+        except ValueError:
+            raise click.BadParameter(f"{key}={value}: bounds are LOW:HIGH numbers") from None
+        node = scenario.model_dump()
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise click.BadParameter(f"{key}: no such parameter (see `gtmsim reference`)")
+            node = node[part]
+        if isinstance(node, bool) or not isinstance(node, int | float) or not low < high:
+            raise click.BadParameter(f"{key}: needs a numeric parameter and LOW < HIGH")
+        bounds[key] = (low, high)
+    return bounds
+
+
+@click.command()
+@click.option(
+    "--baseline",
+    default="separate",
+    show_default=True,
+    help="Scenario the targets are relative to.",
+)
+@click.option(
+    "--treatment", default="integrated", show_default=True, help="Scenario whose levers are fitted."
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    default=SURVEY_TARGETS,
+    show_default=True,
+    help="KPI=PERCENT: target paired % difference, treatment vs baseline (summary.csv columns).",
+)
+@click.option(
+    "--lever",
+    "levers",
+    multiple=True,
+    default=DEFAULT_LEVERS,
+    show_default=True,
+    help="KEY=LOW:HIGH: a numeric treatment parameter to fit, with bounds.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=2),
+    default=6,
+    show_default=True,
+    help="Common seeds per evaluation.",
+)
+@click.option(
+    "--n",
+    "prospects",
+    type=click.IntRange(min=500),
+    default=20_000,
+    show_default=True,
+    help="Market size.",
+)
+@click.option(
+    "--weeks", type=click.IntRange(min=2), default=104, show_default=True, help="Weeks per run."
+)
+@click.option(
+    "--design",
+    type=click.IntRange(min=6),
+    default=30,
+    show_default=True,
+    help="Lever settings in the design.",
+)
+@click.option(
+    "--refits",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Refits on other seed sets, to show the fit's seed noise.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: all CPUs].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for calibration.json and the fitted scenario.",
+)
+def calibrate(
+    baseline, treatment, targets, levers, seeds, prospects, weeks, design, refits, workers, out
+) -> None:
+    """Fit TREATMENT's levers so its paired differences from BASELINE match targets.
+
+    Default: the survey's claim that aligned companies have CAC 32% lower, lead conversion
+    41% higher and revenue growth 57% above average, fitted with four continuous
+    integration levers of the integrated scenario. Prints the fit on fresh seeds with
+    90% intervals, which levers carry each difference, and writes a scenario file.
+    """
+    base = with_levers(load_scenario(baseline), {"market.prospects": prospects})
+    treat = with_levers(load_scenario(treatment), {"market.prospects": prospects})
+    target_values = {}
+    for key, value in parse_pairs(targets, "KPI=PERCENT, e.g. cac=-32").items():
+        try:
+            target_values[key] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{key}={value}: the target must be a number (%)") from None
+    bounds = parse_bounds(levers, treat)
+    pool = workers or default_workers()
+    problem = Problem(base, treat, bounds, target_values, replicate_seeds(2025, seeds), weeks, pool)
+    try:
+        problem.differences(np.array([np.mean(b) for b in bounds.values()]))
+    except KeyError as err:
+        raise ScenarioError(
+            f"unknown target KPI {err}; use summary.csv column names such as cac, lead_to_customer, revenue_growth"
+        ) from None
+    total = design + 1 + len(bounds) + 2
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"calibrating {len(bounds)} levers on {seeds} seeds", total=total)
+        x, misfit, used = fit_levers(
+            problem, design_points=design, on_evaluation=lambda: progress.advance(task)
+        )
+        fresh = problem.differences(x, replicate_seeds(4242, seeds))
+        progress.advance(task)
+        contributions = lever_contributions(problem, x, base)
+        progress.advance(task, len(bounds) + 1)
+    spread = (
+        seed_spread(
+            problem,
+            x,
+            [replicate_seeds(7000 + i, seeds) for i in range(refits)],
+            design_points=design,
+        )
+        if refits
+        else None
+    )
+    fitted = dict(zip(problem.keys, (float(v) for v in x), strict=True))
+    console.print(
+        f"Fitted levers ({used} lever settings x {seeds} seeds, {prospects:,} prospects, {weeks} weeks):"
+    )
+    for key, value in fitted.items():
+        console.print(f"  {key} = {value:.3g}   (bounds {bounds[key][0]:g}-{bounds[key][1]:g})")
+    console.print("\nFit, re-run on fresh seeds (median paired % difference [90% interval]):")
+    console.print(fresh.to_string(float_format=lambda v: f"{v:.1f}"))
+    console.print(
+        "\nShare of each difference lost when one lever is reset to the baseline's value:"
+    )
+    console.print(contributions.to_string(float_format=lambda v: f"{v:.2f}"))
+    if spread is not None:
+        console.print("\nRefits on other seed sets (the fit's seed noise):")
+        console.print(spread.to_string(float_format=lambda v: f"{v:.3g}"))
+    out_dir = out or default_out_dir(["calibration"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = {
+        "baseline": baseline,
+        "treatment": treatment,
+        "targets_pct": target_values,
+        "bounds": bounds,
+        "seeds": seeds,
+        "prospects": prospects,
+        "weeks": weeks,
+        "fitted": fitted,
+        "misfit": misfit,
+        "fit_on_fresh_seeds": fresh.reset_index().to_dict("records"),
+        "contributions": contributions.to_dict(),
+        "refits": spread.to_dict("records") if spread is not None else [],
+    }
+    write_atomic(out_dir / "calibration.json", json.dumps(report, indent=2, default=float) + "\n")
+    lines = [
+        f"# Calibrated: {treatment} levers fitted to targets {', '.join(targets)} vs {baseline}.",
+        f'extends = "{treatment}.toml"',
+        f'name = "{treatment}-calibrated"',
+        "",
+    ]
+    sections: dict[str, list[str]] = {}
+    for key, value in fitted.items():
+        section, name = key.rsplit(".", 1)
+        sections.setdefault(section, []).append(f"{name} = {value:.4g}")
+    for section, entries in sections.items():
+        lines += [f"[{section}]", *entries, ""]
+    write_atomic(out_dir / "scenario.toml", "\n".join(lines))
+    console.print(f"\nWritten: {out_dir / 'calibration.json'}, {out_dir / 'scenario.toml'}")
