@@ -20,6 +20,7 @@ from gtmsim.bass import curves_table, run_bass_check
 from gtmsim.plots import draw_all, save_figure
 from gtmsim.plots_validation import plot_bass
 from gtmsim.reference import scenario_reference
+from gtmsim.report import write_report
 from gtmsim.results import ResultsError, default_out_dir, write_atomic, write_results
 from gtmsim.runner import default_workers, replicate_seeds, run_batch
 from gtmsim.scenario_files import ScenarioError, load_scenario, purpose, shipped_scenarios
@@ -178,7 +179,11 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
     out_dir = run_and_save(names, **options)
     with console.status("Drawing figures..."):
         paths = draw_all(out_dir)
+        report_paths = write_report(out_dir)
     console.print(f"Results: {out_dir}  (figures: {', '.join(p.name for p in paths)})")
+    console.print(
+        f"Report: {report_paths[1]} (and {report_paths[0].name})", highlight=False, soft_wrap=True
+    )
 
 
 @main.command()
@@ -200,6 +205,19 @@ def plot(results_dir: Path, fmt: str) -> None:
     paths = draw_all(results_dir, fmt=fmt)
     for path in paths:
         console.print(str(path), highlight=False)
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(path_type=Path))
+def report(results_dir: Path) -> None:
+    """Write RESULTS_DIR/report.md and a self-contained report.html from its saved results.
+
+    The report (for handing out or printing) lists the scenarios and the parameters in which
+    they differ, the KPI table, the figures (drawn if missing) and, per KPI, the mechanism
+    behind each difference. The model is not run.
+    """
+    for path in write_report(results_dir):
+        console.print(str(path), highlight=False, soft_wrap=True)
 
 
 @main.command()
