@@ -13,8 +13,8 @@ import pandas as pd
 COMPARED = {
     "cum_revenue": ("Revenue", "currency"),
     "revenue_growth": ("Revenue growth", "currency/year"),
-    "revenue_growth_pct": ("Revenue growth, 2nd vs 1st half", "%"),
-    "cum_wins": ("New customers", "customers"),
+    "revenue_growth_pct": ("Revenue growth rate, 2nd vs 1st half", "%"),
+    "cum_wins": ("New customers won by sales", "customers"),
     "cac": ("CAC", "currency/customer"),
     "cost_per_lead": ("Cost per MQL", "currency/MQL"),
     "mql_to_sql": ("MQL -> SQL", "share"),

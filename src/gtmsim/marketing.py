@@ -247,7 +247,13 @@ class MarketingDepartment(mesa.Agent):
         self.adstock = np.zeros(len(self.channels))
         self.stream = model.streams["marketing"]
         self.exposures_by_segment = np.zeros(len(model.population.segment_names))
-        self.weights: list[np.ndarray] = []
+        pop = model.population
+        self.fit_ratio = pop.fit / pop.fit.mean()  # fit never changes
+        # Largest fit ratio in each segment (0 for an empty segment, which is never drawn).
+        self.segment_max_fit_ratio = np.zeros(len(self.segment_focus))
+        np.maximum.at(self.segment_max_fit_ratio, pop.segment, self.fit_ratio)
+        self.segment_present = np.bincount(pop.segment, minlength=len(self.segment_focus)) > 0
+        self.focus_by_segment = np.ones(len(self.segment_focus))
         self.max_weights: list[float] = []
         self.update_targeting()
 
@@ -287,16 +293,21 @@ class MarketingDepartment(mesa.Agent):
             self.capture_inquiries(engaged, c)
 
     def update_targeting(self) -> None:
-        """Recompute each channel's relative exposure weight per prospect (mean 1 over the
-        market): the segment focus times the channel's preference for well-fitting prospects."""
+        """Recompute the targeting weights after the segment focus moved.
+
+        A prospect's exposure weight for a channel is ``focus_by_segment[segment] * (1 -
+        fit_targeting + fit_targeting * fit_ratio)`` (mean focus 1 over the market); it is
+        evaluated only for the candidates drawn (:meth:`draw_exposed`). Rounding is monotone,
+        so each channel's largest weight is that of the best-fitting prospect of a segment.
+        """
         pop = self.model.population
-        focus = self.segment_focus[pop.segment]
-        focus = focus / focus.mean()
-        fit_ratio = pop.fit / pop.fit.mean()
-        self.weights = [
-            focus * (1 - ch.fit_targeting + ch.fit_targeting * fit_ratio) for ch in self.channels
+        focus = self.segment_focus.take(pop.segment)
+        self.focus_by_segment = self.segment_focus / focus.mean()
+        f = self.focus_by_segment[self.segment_present]
+        x = self.segment_max_fit_ratio[self.segment_present]
+        self.max_weights = [
+            float((f * (1 - ch.fit_targeting + ch.fit_targeting * x)).max()) for ch in self.channels
         ]
-        self.max_weights = [float(w.max()) for w in self.weights]
 
     def draw_exposed(self, channel: int, reach: float) -> np.ndarray:
         """Indices of non-customers exposed to ``channel`` this week.
@@ -312,7 +323,11 @@ class MarketingDepartment(mesa.Agent):
             return np.empty(0, dtype=np.int64)
         k = int(self.stream.binomial(pop.n, p_max))
         candidates = np.sort(self.stream.choice(pop.n, size=k, replace=False))
-        p_i = np.minimum(1.0, reach * self.weights[channel][candidates])
+        ft = self.channels[channel].fit_targeting
+        weight = self.focus_by_segment[pop.segment[candidates]] * (
+            1 - ft + ft * self.fit_ratio[candidates]
+        )
+        p_i = np.minimum(1.0, reach * weight)
         kept = candidates[self.stream.random(k) * p_max < p_i]
         return kept[pop.stage[kept] != Stage.CUSTOMER]
 
