@@ -226,10 +226,11 @@ def plot_funnel(timeseries: pd.DataFrame) -> Figure:
     totals = _totals(timeseries, [*stages, "leads_leaked", "leads_rejected", "leads_ignored"])
     names = _scenarios(timeseries)
     colours = _colours(names)
-    pairs = list(pairwise(stages))
-    steps = [f"{FUNNEL[a]}\n→ {FUNNEL[b]}" for a, b in pairs]
-    fig = Figure(figsize=(17, 5.6), layout="constrained")
-    ax_count, ax_conv, ax_fate = fig.subplots(1, 3, width_ratios=(1.1, 1.1, 0.8))
+    # Inquiries come from every aware prospect, not only trusting ones: no Trusting -> Inquiry step.
+    pairs = [pair for pair in pairwise(stages) if pair != ("newly_trusting", "inquiries")]
+    steps = [f"{FUNNEL[a]} →\n{FUNNEL[b]}" for a, b in pairs]
+    fig = Figure(figsize=(19, 5.8), layout="constrained")
+    ax_count, ax_conv, ax_fate = fig.subplots(1, 3, width_ratios=(1.3, 1.0, 0.75))
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         runs = totals.loc[name]
@@ -239,7 +240,8 @@ def plot_funnel(timeseries: pd.DataFrame) -> Figure:
             np.arange(len(stages)) + offset, counts, width, color=colours[name], label=name
         )
         if len(names) <= 3:
-            ax_count.bar_label(bars, [_money(round(c, -2 * (c >= 1e3))) for c in counts], padding=2)
+            labels = [_money(round(c, -2 * (c >= 1e3))) for c in counts]
+            ax_count.bar_label(bars, labels, padding=3, rotation=90)
         rates = [100.0 * runs[b] / runs[a].replace(0, np.nan) for a, b in pairs]
         mid, low, high = np.array([median_interval(r) for r in rates]).T
         x = np.arange(len(steps)) + offset
@@ -248,6 +250,7 @@ def plot_funnel(timeseries: pd.DataFrame) -> Figure:
             x, mid, yerr=[mid - low, high - mid], fmt="none", ecolor="black", capsize=3
         )
     ax_count.set_yscale("log")
+    ax_count.margins(y=0.25)  # room above the tallest bars for their labels
     _log_axis(ax_count.yaxis, _count)
     ax_count.set_xticks(range(len(stages)), [FUNNEL[s] for s in stages])
     ax_count.set(title="Prospects and leads reaching each stage per run", xlabel="Funnel stage")
