@@ -27,6 +27,7 @@ from gtmsim.attribution import (
     write_attribution,
 )
 from gtmsim.bass import curves_table, run_bass_check
+from gtmsim.calibrate_command import calibrate
 from gtmsim.plots import draw_all, save_figure
 from gtmsim.plots_validation import plot_bass
 from gtmsim.reference import scenario_reference
@@ -494,6 +495,8 @@ def reference() -> None:
     """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
     click.echo(scenario_reference(), nl=False)
 
+
+main.add_command(calibrate)
 
 if __name__ == "__main__":
     main()
