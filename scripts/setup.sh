@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv with Python >= 3.12 (Mesa 3.5 needs it) and install gtmsim with its test tools.
+# Create .venv with Python >= 3.12 (Mesa 3.5 needs it) and install gtmsim with its test tools
+# and the classroom dashboard's packages.
 # Safe to run again: it reuses a working .venv and only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,6 @@ MSG
   rm -rf .venv
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 \
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,dashboard]" 2>&1 \
   | grep -v "^WARNING: Location .* is ignored" || true
 .venv/bin/python -c 'import gtmsim, mesa; print(f"gtmsim ready: mesa {mesa.__version__}")'

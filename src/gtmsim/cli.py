@@ -498,5 +498,65 @@ def reference() -> None:
 
 main.add_command(calibrate)
 
+
+@main.command()
+@click.argument("scenario", default="separate")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to serve on.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The default serves this computer only; 0.0.0.0 lets other "
+    "computers on the network (students) open the page.",
+)
+@click.option(
+    "--compare",
+    type=click.Choice(["off", "separate", "integrated"]),
+    default="off",
+    show_default=True,
+    help="Start with a side-by-side run: the same company organised like this scenario.",
+)
+@click.option(
+    "--prospects",
+    type=click.IntRange(100, 20_000),
+    default=2_000,
+    show_default=True,
+    help="Market size; budget, channel saturation and reps shrink with it.",
+)
+def dashboard(scenario: str, port: int, host: str, compare: str, prospects: int) -> None:
+    """Run SCENARIO live in the browser, for a class (default: separate).
+
+    Serves a page with the levers a class argues about (budget, channel mix, reps, goals,
+    lead definition, CRM, meetings, seed), step/play/reset, live charts and a side-by-side
+    mode. It needs no internet access. Stop it with Ctrl-C.
+
+    \b
+    Examples:
+      gtmsim dashboard                          # then open http://127.0.0.1:8765/
+      gtmsim dashboard separate --compare integrated
+      gtmsim dashboard my-plan.toml --port 8080
+    """
+    from gtmsim import dashboard_server as server
+    from gtmsim.scenario_files import find_scenario
+
+    path = find_scenario(scenario).resolve()
+    load_scenario(path)  # stop here, with the usual explanation, if the file is wrong
+    try:
+        server.check_installed()
+    except server.DashboardUnavailable as err:
+        raise click.ClickException(str(err)) from None
+    console.print(
+        f"gtmsim dashboard: open [bold]{server.url(host, port)}[/] in a browser (Ctrl-C stops it)",
+        highlight=False,
+    )
+    sys.exit(server.serve(path, prospects, compare, host, port))
+
+
 if __name__ == "__main__":
     main()
