@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -75,7 +74,7 @@ from gtmsim.model import GrowthModel
 from gtmsim.plots import save_figure
 from gtmsim.plots_attribution import plot_attribution
 from gtmsim.results import write_atomic
-from gtmsim.runner import _pool_context
+from gtmsim.runner import map_tasks
 from gtmsim.scenario import Scenario
 
 #: Heuristic rules, in the order they are reported.
@@ -492,19 +491,7 @@ def attribute(
             )
         for j, seed in enumerate(seeds):
             tasks[removed, j] = (variant.model_dump_json(), seed, weeks, half_life, not removed)
-    results: dict[tuple[frozenset[str], int], tuple[float, pd.DataFrame | None]] = {}
-    if workers <= 1:
-        for key, task in tasks.items():
-            results[key] = _run_task(task)
-            if on_done:
-                on_done()
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures = {pool.submit(_run_task, task): key for key, task in tasks.items()}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if on_done:
-                    on_done()
+    results = map_tasks(_run_task, tasks, workers, on_done)
     revenue = {
         removed: np.array([results[removed, j][0] for j in range(len(seeds))])
         for removed in removals

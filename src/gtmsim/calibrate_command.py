@@ -17,6 +17,7 @@ from gtmsim.calibration import (
     seed_spread,
     with_levers,
 )
+from gtmsim.cli_options import workers_option
 from gtmsim.results import default_out_dir, write_atomic
 from gtmsim.runner import default_workers, replicate_seeds
 from gtmsim.scenario_files import ScenarioError, load_scenario
@@ -124,12 +125,7 @@ def parse_bounds(items: tuple[str, ...], scenario) -> dict[str, tuple[float, flo
     show_default=True,
     help="Refits on other seed sets, to show the fit's seed noise.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: all CPUs].",
-)
+@workers_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -28,6 +28,7 @@ from gtmsim.attribution import (
 )
 from gtmsim.bass import curves_table, run_bass_check
 from gtmsim.calibrate_command import calibrate
+from gtmsim.cli_options import workers_option
 from gtmsim.plots import draw_all, save_figure
 from gtmsim.plots_validation import plot_bass
 from gtmsim.reference import scenario_reference
@@ -82,12 +83,7 @@ def run_options(default_seeds: str):
                     type=click.Path(file_okay=False, path_type=Path),
                     help="Results folder [default: results/<names>-<time>].",
                 ),
-                click.option(
-                    "--workers",
-                    type=click.IntRange(min=1),
-                    default=None,
-                    help="Worker processes [default: all CPUs].",
-                ),
+                workers_option,
                 click.option(
                     "--base-seed",
                     type=click.IntRange(min=0),
@@ -299,12 +295,7 @@ def check() -> None:
     is_flag=True,
     help="Imitate social ties instead of the whole market (not Bass's assumption).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: all CPUs].",
-)
+@workers_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -409,12 +400,7 @@ def check_bass(
     show_default=True,
     help="Refuse a Shapley enumeration that needs more runs than this.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: all CPUs].",
-)
+@workers_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -87,21 +87,36 @@ def run_batch(
         for j, seed in enumerate(batch.seeds)
     }
     try:
-        if workers <= 1:
-            for key, task in tasks.items():
-                batch.runs[key] = _run_task(task)
-                if on_done:
-                    on_done()
-        else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-                futures = {pool.submit(_run_task, task): key for key, task in tasks.items()}
-                for future in as_completed(futures):
-                    batch.runs[futures[future]] = future.result()
-                    if on_done:
-                        on_done()
+        map_tasks(_run_task, tasks, workers, on_done, into=batch.runs)
     except KeyboardInterrupt:
         batch.interrupted = True
     return batch
+
+
+def map_tasks[K, T, R](
+    function: Callable[[T], R],
+    tasks: dict[K, T],
+    workers: int = 1,
+    on_done: Callable[[], None] | None = None,
+    into: dict[K, R] | None = None,
+) -> dict[K, R]:
+    """Apply a picklable top-level ``function`` to every task, in this process or in a pool of
+    ``workers`` processes; results are stored under each task's key as they finish (so a
+    Ctrl-C leaves the finished ones in ``into``), and ``on_done`` is called after each."""
+    results: dict[K, R] = {} if into is None else into
+    if workers <= 1:
+        for key, task in tasks.items():
+            results[key] = function(task)
+            if on_done:
+                on_done()
+        return results
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(function, task): key for key, task in tasks.items()}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_done:
+                on_done()
+    return results
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
