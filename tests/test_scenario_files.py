@@ -61,6 +61,12 @@ def test_missing_extends_target(tmp_path):
     assert str(path) in str(err.value)
 
 
+def test_misspelt_extends_target_suggests_the_shipped_file(tmp_path):
+    path = write(tmp_path, "child.toml", 'extends = "separat.toml"\n')
+    with pytest.raises(ScenarioError, match='Did you mean "separate.toml"'):
+        load_scenario(path)
+
+
 def test_not_toml_at_all(tmp_path):
     path = write(tmp_path, "notes.toml", "This is my plan: spend more on ads!\n")
     with pytest.raises(ScenarioError) as err:

@@ -120,10 +120,15 @@ def resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], d
     try:
         parent_path = find_scenario(parent_name, relative_to=path.parent)
     except ScenarioError:
+        known = [p.name for p in path.parent.glob("*.toml")] + [
+            f"{name}.toml" for name in shipped_scenarios()
+        ]
+        close = difflib.get_close_matches(Path(parent_name).name, known, n=1, cutoff=0.6)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
         raise ScenarioError(
             f'{path}: extends = "{parent_name}", but no such file exists next to it '
             f"({path.parent}) or among the shipped scenarios ({', '.join(shipped_scenarios())}). "
-            f"Fix the name or create that file."
+            f"Fix the name or create that file.{hint}"
         ) from None
     parent, parent_origin = resolve(parent_path, (*chain, path))
     return deep_merge(parent, data), {**parent_origin, **origin}
@@ -181,7 +186,7 @@ def _unit_and_range(info: Any) -> str:
         parts.append(f"unit: {extra['unit']}")
     text = "; ".join(parts)
     if info.description:
-        text += (". " if text else "") + info.description
+        text += (". " if text else "") + info.description.rstrip(".")
     return f" ({text})" if text else ""
 
 
