@@ -63,7 +63,7 @@ def test_missing_extends_target(tmp_path):
 
 def test_misspelt_extends_target_suggests_the_shipped_file(tmp_path):
     path = write(tmp_path, "child.toml", 'extends = "separat.toml"\n')
-    with pytest.raises(ScenarioError, match='Did you mean "separate.toml"'):
+    with pytest.raises(ScenarioError, match=r'Did you mean "separate\.toml"'):
         load_scenario(path)
 
 
