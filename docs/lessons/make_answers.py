@@ -1,0 +1,585 @@
+"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-4.md).
+
+    .venv/bin/python docs/lessons/make_answers.py              # rewrite docs/lessons/answers/
+    .venv/bin/python docs/lessons/make_answers.py --out DIR    # write somewhere else
+
+Each key runs the lesson's own experiments (the same scenarios, sizes and seeds as the
+commands in the lesson) and writes the numbers in tables; the sentence answers are built
+from those numbers, so a key stays true when the model changes. tests/test_lessons.py fails
+if the committed keys are stale. Numbers are rounded so the keys are stable across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gtmsim.bass import WEEKS_PER_YEAR, BassCheck, bass_closed_form, run_bass_check
+from gtmsim.comparison import paired_relative_differences
+from gtmsim.runner import default_workers, replicate_seeds, run_batch
+from gtmsim.scenario_files import find_scenario, load_scenario
+from gtmsim.summary import summarise_run
+
+HERE = Path(__file__).resolve().parent
+LESSON_SCENARIOS = HERE / "scenarios"
+REGENERATE = ".venv/bin/python docs/lessons/make_answers.py"
+
+SEEDS = 5  # every compare command in the lessons uses --seeds 5
+BASS = {
+    "prospects": 5_000,
+    "weeks": 520,
+    "seeds": 5,
+}  # gtmsim check bass --n 5000 --weeks 520 --seeds 5
+
+
+# --- running ---------------------------------------------------------------------------
+
+
+class Runs:
+    """Runs shipped or lesson scenarios on the seeds `gtmsim compare` would use; each
+    (scenario, seed) runs once even if several lessons use it."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.cache: dict[str, pd.DataFrame] = {}  # scenario name -> weekly KPIs of its seeds
+
+    def compare(
+        self, names: Sequence[str], n_seeds: int = SEEDS
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Summary (one row per scenario and seed) and weekly KPIs, as `gtmsim compare` runs them."""
+        scenarios = [load_scenario(resolve(name)) for name in names]
+        seeds = replicate_seeds(scenarios[0].simulation.base_seed, n_seeds)
+        missing = [s for s in scenarios if s.name not in self.cache]
+        if missing:
+            weeks = missing[0].simulation.weeks
+            batch = run_batch(missing, seeds, weeks, self.workers)
+            frame = batch.timeseries()
+            for scenario in missing:
+                self.cache[scenario.name] = frame[frame["scenario"] == scenario.name]
+        weekly = pd.concat([self.cache[s.name] for s in scenarios], ignore_index=True)
+        rows = [summarise_run(run) for _, run in weekly.groupby(["scenario", "seed"], sort=False)]
+        return pd.DataFrame(rows), weekly
+
+
+def resolve(name: str) -> str | Path:
+    """A shipped scenario's name, or a lesson scenario's file (docs/lessons/scenarios/NAME.toml)."""
+    lesson = LESSON_SCENARIOS / f"{name}.toml"
+    return lesson if lesson.is_file() else find_scenario(name)
+
+
+# --- formatting ------------------------------------------------------------------------
+
+
+def table(frame: pd.DataFrame, formats: dict[str, Callable[[float], str]] | None = None) -> str:
+    """A Markdown table; the index becomes the first column."""
+    formats = formats or {}
+    header = [frame.index.name or ""] + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for index, row in frame.iterrows():
+        cells = [str(index)]
+        for column, value in row.items():
+            fmt = formats.get(column, number)
+            cells.append(value if isinstance(value, str) else fmt(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def number(value: float) -> str:
+    if pd.isna(value):
+        return "n/a"
+    return f"{value:,.0f}"
+
+
+def one(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:,.1f}"
+
+
+def pct(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.1f}%"
+
+
+def share(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def signed(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:+.0f}%"
+
+
+def count(value: float) -> str:
+    return "no" if value == 0 else f"{value:,.0f}"
+
+
+def medians(summary: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    frame = summary.groupby("scenario", sort=False)[list(columns)].median().rename(columns=columns)
+    frame.index.name = "scenario"
+    return frame
+
+
+def paired(summary: pd.DataFrame, kpi: str, scenario: str, baseline: str) -> float:
+    """Median over seeds of the paired % difference of ``kpi``, scenario vs baseline."""
+    return float(paired_relative_differences(summary, kpi, scenario, baseline).median())
+
+
+def header(n: int, title: str, commands: list[str]) -> list[str]:
+    runs = "\n".join(f"    {c}" for c in commands)
+    return [
+        f"# Answer key, lesson {n}: {title}",
+        "",
+        f"Generated by `{REGENERATE}` from the lesson's own runs; do not edit by hand.",
+        "The numbers are medians over the seeds unless a table says otherwise. Runs:",
+        "",
+        runs,
+        "",
+    ]
+
+
+# --- lesson 1: Bass ----------------------------------------------------------------------
+
+
+def bass_facts(check: BassCheck) -> dict[str, float]:
+    """Share after 5 and 10 years, the year half the market has adopted, and the year
+    (1st, 2nd, ...) with the most adoptions, in the model's mean curve."""
+    curve = check.mean
+    weeks = check.weeks
+    years = weeks / WEEKS_PER_YEAR
+    half = years[np.argmax(curve >= 0.5)] if (curve >= 0.5).any() else float("nan")
+    yearly = np.diff(np.concatenate([[0.0], curve[51::52]]))
+    return {
+        "after 5 years": 100 * curve[weeks == 260][0],
+        "after 10 years": 100 * curve[weeks == 520][0],
+        "half adopted (year)": half,
+        "busiest year": float(np.argmax(yearly) + 1),
+        "adopted in busiest year": 100 * yearly.max(),
+    }
+
+
+def closed_form_facts(p: float, q: float, total_years: int) -> dict[str, float]:
+    t = np.arange(1, total_years * 52 + 1) / WEEKS_PER_YEAR
+    curve = bass_closed_form(p, q, t)
+    yearly = np.diff(np.concatenate([[0.0], curve[51::52]]))
+    return {
+        "after 5 years": 100 * curve[259],
+        "after 10 years": 100 * curve[519],
+        "half adopted (year)": t[np.argmax(curve >= 0.5)],
+        "busiest year": float(np.argmax(yearly) + 1),
+        "adopted in busiest year": 100 * yearly.max(),
+    }
+
+
+def lesson_1(runs: Runs) -> str:
+    n, weeks, seeds = BASS["prospects"], BASS["weeks"], BASS["seeds"]
+    base = f"gtmsim check bass --n {n} --weeks {weeks} --seeds {seeds}"
+    variants = {
+        "p 0.03, q 0.38 (well mixed)": ({"p": 0.03, "q": 0.38}, base),
+        "p 0.03, q 0.38, network": (
+            {"p": 0.03, "q": 0.38, "mixing": "network"},
+            base + " --network",
+        ),
+        "p 0.03, q 0.76 (more word of mouth)": ({"p": 0.03, "q": 0.76}, base + " --q 0.76"),
+        "p 0.06, q 0.38 (more marketing)": ({"p": 0.06, "q": 0.38}, base + " --p 0.06"),
+        "p 0.03, q 0 (no word of mouth)": ({"p": 0.03, "q": 0.0}, base + " --q 0"),
+    }
+    facts, checks = {}, {}
+    for label, (kw, _) in variants.items():
+        check = run_bass_check(prospects=n, weeks=weeks, seeds=seeds, workers=runs.workers, **kw)
+        checks[label] = check
+        facts[label] = bass_facts(check)
+    facts["closed form, p 0.03, q 0.38"] = closed_form_facts(0.03, 0.38, weeks // 52)
+    frame = pd.DataFrame(facts).T
+    frame.index.name = "run (model mean of 5 seeds)"
+    formats = {
+        "after 5 years": pct,
+        "after 10 years": pct,
+        "half adopted (year)": one,
+        "busiest year": number,
+        "adopted in busiest year": pct,
+    }
+    base_label, net, q2, p2, q0 = list(variants)
+    f = frame.loc
+    gap = checks[base_label].max_gap_pp
+    busiest = int(f[base_label, "busiest year"])
+    before = 100 * checks[base_label].mean[(busiest - 1) * 52 - 1] if busiest > 1 else 0.0
+
+    def sooner(a: float, b: float) -> str:
+        return "sooner" if a < b else ("later" if a > b else "at the same time")
+
+    def cmp(a: float, b: float) -> str:
+        return "more" if a > b else ("less" if a < b else "the same")
+
+    lines = header(1, "Word of mouth and the S-curve", [c for _, c in variants.values()])
+    lines += [table(frame, formats), ""]
+    lines += [
+        f"Largest gap between the well-mixed model's mean curve and the Bass closed form: "
+        f"{gap:.1f} percentage points (with {n:,} prospects and {seeds} seeds; more of either shrinks it).",
+        "",
+        "## Answers",
+        "",
+        f"1. **When is adoption fastest?** In year {busiest} of the well-mixed run "
+        f"(the closed form says year {int(f['closed form, p 0.03, q 0.38', 'busiest year'])}), "
+        f"when {before:.0f}% of the market had already adopted, not at the start: early on few "
+        "adopters talk, late on few prospects are left. That is the S-curve's steep middle.",
+        f"2. **What does q do?** Doubling word of mouth (q 0.38 -> 0.76) brings half the market "
+        f"{sooner(f[q2, 'half adopted (year)'], f[base_label, 'half adopted (year)'])} "
+        f"(year {f[q2, 'half adopted (year)']:.1f} instead of {f[base_label, 'half adopted (year)']:.1f}) "
+        f"and the busiest year to year {int(f[q2, 'busiest year'])}. With no word of mouth (q = 0) "
+        f"only {f[q0, 'after 10 years']:.0f}% have adopted after 10 years "
+        f"(vs {f[base_label, 'after 10 years']:.0f}%), and the busiest year is year "
+        f"{int(f[q0, 'busiest year'])}: without imitation there is no S, only a curve that slows from the start.",
+        f"3. **What does p do?** Doubling the external (marketing) influence (p 0.03 -> 0.06) "
+        f"gives {cmp(f[p2, 'after 5 years'], f[base_label, 'after 5 years'])} adoption after 5 years "
+        f"({f[p2, 'after 5 years']:.0f}% vs {f[base_label, 'after 5 years']:.0f}%): p starts the "
+        "curve (it is the only force when nobody has adopted yet), q accelerates it.",
+        f"4. **Network vs well mixed.** Imitating only social ties, half the market has adopted "
+        f"{sooner(f[net, 'half adopted (year)'], f[base_label, 'half adopted (year)'])} "
+        f"(year {f[net, 'half adopted (year)']:.1f} vs {f[base_label, 'half adopted (year)']:.1f}), "
+        f"{f[net, 'after 10 years']:.0f}% after 10 years vs {f[base_label, 'after 10 years']:.0f}%: "
+        "an adopter's friends adopt and then have nobody new to tell, so word of mouth reaches "
+        "fewer prospects than in Bass's well-mixed market, where everyone hears from everyone.",
+        f"5. **Where does the gap come from?** Of the {gap:.1f} pp gap at {n:,} prospects and "
+        f"{seeds} seeds, {checks[base_label].discretisation_gap_pp:.1f} pp is the weekly step's "
+        "discretisation error (the model steps weekly, the closed form is continuous); the rest "
+        "is sampling noise, which shrinks with the square root of prospects x seeds, so with "
+        "`--n 20000` the gap should shrink toward the discretisation error "
+        "(docs/validation.md: 0.23 pp at 100,000 prospects and 10 seeds).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- lesson 2: sowing and harvesting --------------------------------------------------------
+
+
+def first_week_below(
+    weekly: pd.DataFrame, kpi: str, scenario: str, baseline: str, after: int, drop: float
+) -> float:
+    """First week after ``after`` in which the seed-mean 13-week total of ``kpi`` in ``scenario``
+    is at least ``drop`` (a share) below the baseline's; NaN if never."""
+
+    def rolling(name: str) -> pd.Series:
+        frame = weekly[weekly["scenario"] == name].pivot(index="week", columns="seed", values=kpi)
+        return frame.mean(axis=1).rolling(13, min_periods=13).sum()
+
+    ratio = rolling(scenario) / rolling(baseline)
+    below = ratio[(ratio.index > after) & (ratio <= 1 - drop)]
+    return float(below.index[0]) if len(below) else float("nan")
+
+
+def lesson_2(runs: Runs) -> str:
+    names = ["separate", "no-marketing", "no-sales", "budget-cut"]
+    summary, weekly = runs.compare(names)
+    columns = {
+        "awareness_pct": "aware (%)",
+        "cum_mqls": "MQLs",
+        "cum_wins": "customers won",
+        "cum_revenue": "revenue",
+        "marketing_spend": "marketing spend",
+        "sales_cost": "sales cost",
+        "cac": "CAC",
+    }
+    frame = medians(summary, columns)
+    f = frame.loc
+    cut = 52
+    mql_week = first_week_below(weekly, "mqls", "budget-cut", "separate", cut, 0.2)
+    win_week = first_week_below(weekly, "wins", "budget-cut", "separate", cut, 0.2)
+    lag = {
+        "MQLs": mql_week - cut,
+        "customers won": win_week - cut,
+    }
+
+    def weeks_text(value: float) -> str:
+        return "not within the run" if np.isnan(value) else f"{value:.0f} weeks after the cut"
+
+    lines = header(2, "Sowing and harvesting", ["gtmsim compare " + " ".join(names) + " --seeds 5"])
+    lines += [
+        table(frame, {"aware (%)": one}),
+        "",
+        "Marketing's lag in `budget-cut` (60% of the marketing budget goes in week 52): when did the "
+        "13-week total, averaged over the seeds, first fall 20% or more below `separate`'s?",
+        "",
+        "| measure | first 20% below separate |",
+        "|---|---|",
+        f"| MQLs | {weeks_text(lag['MQLs'])} |",
+        f"| customers won | {weeks_text(lag['customers won'])} |",
+        "",
+        "## Answers",
+        "",
+        f"1. **What does marketing do?** It makes the market aware ({f['separate', 'aware (%)']:.0f}% "
+        f"aware after two years with marketing, {f['no-marketing', 'aware (%)']:.0f}% without) and "
+        f"hands sales its leads ({f['separate', 'MQLs']:,.0f} MQLs vs {f['no-marketing', 'MQLs']:,.0f}). "
+        f"Without it sales wins {count(f['no-marketing', 'customers won'])} customers "
+        f"(vs {f['separate', 'customers won']:,.0f}) while still costing "
+        f"{f['no-marketing', 'sales cost']:,.0f}: salespeople with nobody to call.",
+        f"2. **What does sales do?** It turns leads into customers. Without sales, marketing still "
+        f"makes {f['no-sales', 'aware (%)']:.0f}% of the market aware and produces "
+        f"{f['no-sales', 'MQLs']:,.0f} MQLs, but sales wins {count(f['no-sales', 'customers won'])} "
+        f"customers and revenue is {f['no-sales', 'revenue']:,.0f} "
+        f"(vs {f['separate', 'revenue']:,.0f}): awareness that nobody converts.",
+        "3. **Marketing's lag.** After the budget cut, "
+        + (
+            "MQLs fall first and customers later"
+            if not np.isnan(lag["MQLs"])
+            and (np.isnan(lag["customers won"]) or lag["MQLs"] < lag["customers won"])
+            else "customers do not fall later than MQLs here"
+        )
+        + f" (MQLs {weeks_text(lag['MQLs'])}, customers won {weeks_text(lag['customers won'])}): "
+        "deals already in the pipeline, and prospects already aware and trusting, keep closing for a while. "
+        f"Over two years the cut saves {f['separate', 'marketing spend'] - f['budget-cut', 'marketing spend']:,.0f} "
+        f"of marketing spend and loses {f['separate', 'revenue'] - f['budget-cut', 'revenue']:,.0f} of revenue: "
+        + (
+            "it costs more than it saves."
+            if f["separate", "revenue"] - f["budget-cut", "revenue"]
+            > f["separate", "marketing spend"] - f["budget-cut", "marketing spend"]
+            else "it saves more than it costs, within two years."
+        ),
+        f"4. **Sowing and harvesting.** Both are needed: each alone wins "
+        f"{'fewer' if max(f['no-marketing', 'customers won'], f['no-sales', 'customers won']) < f['separate', 'customers won'] else 'as many or more'} "
+        "customers than the two together. Marketing sows (awareness, trust, leads), sales harvests "
+        "(meetings, deals), and what marketing sows today is harvested months later.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- lesson 3: the handoff ---------------------------------------------------------------
+
+
+def lesson_3(runs: Runs) -> str:
+    names = [
+        "separate",
+        "agreed-definition",
+        "no-leakage",
+        "fast-handoff",
+        "connected-crm",
+        "integrated",
+    ]
+    summary, _ = runs.compare(names)
+    columns = {
+        "cum_mqls": "MQLs",
+        "leads_leaked": "leaked",
+        "leads_rejected": "rejected",
+        "leads_ignored": "ignored",
+        "mql_to_sql": "MQL -> SQL",
+        "response_hours": "hours to first call",
+        "cum_wins": "customers won",
+        "cac": "CAC",
+    }
+    frame = medians(summary, columns)
+    wins = summary.pivot(index="seed", columns="scenario", values="cum_wins")
+    gains = pd.DataFrame(
+        {
+            "seeds with more customers": wins[names[1:]].gt(wins["separate"], axis=0).sum(),
+            "median extra customers": wins[names[1:]].sub(wins["separate"], axis=0).median(),
+            "customers vs separate": [
+                paired(summary, "cum_wins", n, "separate") for n in names[1:]
+            ],
+        }
+    )
+    gains.index.name = "vs separate (paired, 5 seeds)"
+    gains["seeds with more customers"] = gains["seeds with more customers"].map(
+        lambda v: f"{v} of 5"
+    )
+    f = frame.loc
+    sep = summary[summary["scenario"] == "separate"]
+    fates = {
+        "leaked": (sep["leads_leaked"] / sep["cum_mqls"]).median(),
+        "rejected": (sep["leads_rejected"] / sep["cum_mqls"]).median(),
+        "ignored": (sep["leads_ignored"] / sep["cum_mqls"]).median(),
+    }
+    never = (
+        (sep["leads_leaked"] + sep["leads_rejected"] + sep["leads_ignored"]) / sep["cum_mqls"]
+    ).median()
+    singles = names[1:4]
+    best = max(singles, key=lambda n: paired(summary, "cum_wins", n, "separate"))
+    more_less = "fewer" if f["agreed-definition", "MQLs"] < f["separate", "MQLs"] else "more"
+    conv = (
+        "higher"
+        if f["agreed-definition", "MQL -> SQL"] > f["separate", "MQL -> SQL"]
+        else "not higher"
+    )
+    fast = (
+        "faster"
+        if f["fast-handoff", "hours to first call"] < f["separate", "hours to first call"]
+        else "not faster"
+    )
+
+    lines = header(
+        3,
+        "The handoff problem",
+        [
+            "gtmsim compare separate docs/lessons/scenarios/agreed-definition.toml "
+            "docs/lessons/scenarios/no-leakage.toml docs/lessons/scenarios/fast-handoff.toml "
+            "docs/lessons/scenarios/connected-crm.toml integrated --seeds 5"
+        ],
+    )
+    lines += [
+        table(
+            frame,
+            {"MQL -> SQL": share, "hours to first call": number},
+        ),
+        "",
+        table(gains, {"median extra customers": number, "customers vs separate": signed}),
+        "",
+        "## Answers",
+        "",
+        f"1. **Where do separate's MQLs go?** {never:.0%} are never worked by sales: "
+        f"{fates['leaked']:.0%} leak in the manual handoff, {fates['rejected']:.0%} are rejected "
+        f"and {fates['ignored']:.0%} ignored (below sales' bar, or left too long). Leakage is pure "
+        "loss a better process removes; many rejected leads are ones sales was right not to call "
+        "(they score below its bar), so the fix there is a definition both sides agree on.",
+        f"2. **Lead definitions.** The agreed definition gives {more_less} MQLs "
+        f"({f['agreed-definition', 'MQLs']:,.0f} vs {f['separate', 'MQLs']:,.0f}) and a {conv} "
+        f"MQL -> SQL rate ({f['agreed-definition', 'MQL -> SQL']:.0%} vs {f['separate', 'MQL -> SQL']:.0%}): "
+        "MQL counts are the wrong target for marketing.",
+        f"3. **Leakage.** Cutting leakage from 15% to 1% cuts leaked MQLs from "
+        f"{f['separate', 'leaked']:,.0f} to {f['no-leakage', 'leaked']:,.0f} and wins "
+        f"{signed(paired(summary, 'cum_wins', 'no-leakage', 'separate'))} customers.",
+        f"4. **Speed to lead.** A 1-hour handoff makes the first call {fast} "
+        f"({f['fast-handoff', 'hours to first call']:.0f} h vs {f['separate', 'hours to first call']:.0f} h "
+        "median; the rep's own response time and queue come on top) and changes MQL -> SQL from "
+        f"{f['separate', 'MQL -> SQL']:.1%} to {f['fast-handoff', 'MQL -> SQL']:.1%}.",
+        f"5. **Which single fix wins most customers?** Of the three single fixes, `{best}` "
+        f"({signed(paired(summary, 'cum_wins', best, 'separate'))} median paired difference). "
+        f"The connected CRM (leakage and speed together) gives "
+        f"{signed(paired(summary, 'cum_wins', 'connected-crm', 'separate'))}, and `integrated` "
+        f"(all practices) {signed(paired(summary, 'cum_wins', 'integrated', 'separate'))}. "
+        "With 5 seeds, count the seeds before you bet: a fix ahead on 5 of 5 seeds is a better "
+        "bet than one ahead on 3 of 5.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- lesson 4: alignment -------------------------------------------------------------------
+
+SURVEY = {"cac": -32.0, "lead_to_customer": 41.0, "revenue_growth": 57.0}
+SURVEY_LABELS = {
+    "cac": "CAC",
+    "lead_to_customer": "lead -> customer",
+    "revenue_growth": "revenue growth",
+}
+PRACTICES = [
+    "agreed-definition",
+    "connected-crm",
+    "revenue-goal",
+    "weekly-meetings",
+    "cross-skilling",
+]
+
+
+def lesson_4(runs: Runs) -> str:
+    summary, _ = runs.compare(["separate", "integrated", "growth-team"])
+    rows = {"survey (2025)": {SURVEY_LABELS[k]: v for k, v in SURVEY.items()}}
+    for name in ("integrated", "growth-team"):
+        rows[name] = {SURVEY_LABELS[k]: paired(summary, k, name, "separate") for k in SURVEY}
+    survey = pd.DataFrame(rows).T
+    survey.index.name = "vs separate (median paired %)"
+
+    levers, _ = runs.compare(["separate", *PRACTICES, "integrated"])
+    lever_rows = {
+        name: {
+            "customers won": paired(levers, "cum_wins", name, "separate"),
+            "revenue": paired(levers, "cum_revenue", name, "separate"),
+            "CAC": paired(levers, "cac", name, "separate"),
+            "lead -> customer": paired(levers, "lead_to_customer", name, "separate"),
+        }
+        for name in [*PRACTICES, "integrated"]
+    }
+    lever_table = pd.DataFrame(lever_rows).T
+    lever_table.index.name = "practice alone (vs separate, median paired %)"
+    ranked = lever_table.loc[PRACTICES].sort_values("revenue", ascending=False)
+    sum_single = float(lever_table.loc[PRACTICES, "revenue"].sum())
+    together = float(lever_table.loc["integrated", "revenue"])
+
+    def versus(value: float, target: float) -> str:
+        if target < 0:
+            return "a larger cut than" if value < target else "a smaller cut than"
+        return "more than" if value > target else "less than"
+
+    s = survey.loc
+    same_direction = all(
+        np.sign(s["integrated", SURVEY_LABELS[k]]) == np.sign(v) for k, v in SURVEY.items()
+    )
+    files = " ".join(f"docs/lessons/scenarios/{p}.toml" for p in PRACTICES)
+    lines = header(
+        4,
+        "Alignment",
+        [
+            "gtmsim compare separate integrated growth-team --seeds 5",
+            f"gtmsim compare separate {files} integrated --seeds 5",
+        ],
+    )
+    lines += [
+        table(survey, {c: signed for c in survey.columns}),
+        "",
+        table(lever_table, {c: signed for c in lever_table.columns}),
+        "",
+        "## Answers",
+        "",
+        "1. **Can integration produce gaps like the survey's?** "
+        + ("Yes in direction" if same_direction else "Not in every direction")
+        + ": `integrated` has "
+        f"CAC {signed(s['integrated', 'CAC'])}, lead -> customer {signed(s['integrated', 'lead -> customer'])} "
+        f"and revenue growth {signed(s['integrated', 'revenue growth'])} against `separate`. "
+        f"In size, that is {versus(s['integrated', 'CAC'], SURVEY['cac'])} the survey's CAC -32%, "
+        f"{versus(s['integrated', 'lead -> customer'], SURVEY['lead_to_customer'])} its conversion +41% and "
+        f"{versus(s['integrated', 'revenue growth'], SURVEY['revenue_growth'])} its growth +57%.",
+        "2. **Is that the survey reproduced?** No. The survey compares aligned companies with the "
+        "*average* company, not a fully integrated one with a fully separate one, and one set of "
+        "lever settings has to hit all three figures at once. `gtmsim calibrate` searches for such "
+        "settings; docs/validation.md records that its first fits matched at most one of the three "
+        "figures (conversion), with revenue growth well above +57%, so no `survey-2025` scenario "
+        "is shipped yet.",
+        "3. **Which levers matter most?** Ranked by revenue alone: "
+        + ", ".join(f"`{name}` ({signed(value)})" for name, value in ranked["revenue"].items())
+        + f". The most important single practice here is `{ranked.index[0]}`; the least is "
+        f"`{ranked.index[-1]}`"
+        + (
+            " (no effect on its own: a practice can still matter in combination, see question 4)."
+            if ranked["revenue"].iloc[-1] == 0
+            else "."
+        )
+        + " Revenue and customers can disagree: a practice that changes *which* customers are "
+        "won (bigger deals) can raise revenue while winning fewer of them; compare the columns.",
+        f"4. **Do the practices add up?** The single practices' revenue effects sum to "
+        f"{signed(sum_single)}; all of them together (`integrated`) give {signed(together)}, "
+        + (
+            "more than the sum: they reinforce each other"
+            if together > sum_single
+            else "less than the sum: they overlap"
+        )
+        + " (e.g. an agreed definition matters more once the handoff stops leaking).",
+        f"5. **Growth team.** Moving two reps' cost into marketing, with full cross-skilling, gives "
+        f"CAC {signed(s['growth-team', 'CAC'])} and revenue growth {signed(s['growth-team', 'revenue growth'])} "
+        f"vs separate (integrated: {signed(s['integrated', 'CAC'])}, {signed(s['integrated', 'revenue growth'])}).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+LESSONS = {1: lesson_1, 2: lesson_2, 3: lesson_3, 4: lesson_4}
+
+
+def write_answers(out: Path, workers: int = 1) -> list[Path]:
+    """Run every lesson's experiments and write answers/lesson-N.md into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    runs = Runs(workers)
+    paths = []
+    for n, make in LESSONS.items():
+        path = out / f"lesson-{n}.md"
+        path.write_text(make(runs), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE / "answers", help="folder for lesson-N.md")
+    parser.add_argument("--workers", type=int, default=default_workers(), help="worker processes")
+    args = parser.parse_args()
+    for path in write_answers(args.out, args.workers):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
