@@ -10,7 +10,7 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from gtmsim.reference import scenario_reference
+from gtmsim.reference import README_END, README_START, readme_block, scenario_reference
 from gtmsim.scenario import Scenario
 
 COMMITTED = Path(__file__).resolve().parents[1] / "docs" / "scenario-reference.md"
@@ -96,3 +96,12 @@ def test_reference_tables_have_five_cells_per_row():
         if line.startswith("|"):
             cells = re.split(r"(?<!\\)\|", line)[1:-1]
             assert len(cells) == 5, f"row breaks the table: {line}"
+
+
+def test_readme_reference_section_is_current():
+    readme = (COMMITTED.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(README_START) + len(README_START) : readme.index(README_END)]
+    assert section.strip() == readme_block().strip(), (
+        "the README's scenario reference is stale: run `gtmsim reference --readme README.md`"
+    )
+    assert "`annual_budget`" in section and "currency/year" in section

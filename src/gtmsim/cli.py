@@ -31,7 +31,7 @@ from gtmsim.calibrate_command import calibrate
 from gtmsim.cli_options import workers_option
 from gtmsim.plots import draw_all, save_figure
 from gtmsim.plots_validation import plot_bass
-from gtmsim.reference import scenario_reference
+from gtmsim.reference import scenario_reference, update_readme
 from gtmsim.report import write_report
 from gtmsim.results import ResultsError, default_out_dir, write_atomic, write_results
 from gtmsim.runner import default_workers, replicate_seeds, run_batch
@@ -477,9 +477,18 @@ def list_scenarios() -> None:
 
 
 @main.command()
-def reference() -> None:
+@click.option(
+    "--readme",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Instead of printing, regenerate the reference section of this README in place.",
+)
+def reference(readme: Path | None) -> None:
     """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
-    click.echo(scenario_reference(), nl=False)
+    if readme is None:
+        click.echo(scenario_reference(), nl=False)
+        return
+    write_atomic(readme, update_readme(readme.read_text(encoding="utf-8")))
+    console.print(f"Updated the scenario reference in {readme}")
 
 
 main.add_command(calibrate)
