@@ -17,7 +17,7 @@ from gtmsim.calibration import (
     seed_spread,
     with_levers,
 )
-from gtmsim.cli_options import workers_option
+from gtmsim.cli_options import prospects_option, workers_option
 from gtmsim.results import default_out_dir, write_atomic
 from gtmsim.runner import default_workers, replicate_seeds
 from gtmsim.scenario_files import ScenarioError, load_scenario
@@ -100,14 +100,7 @@ def parse_bounds(items: tuple[str, ...], scenario) -> dict[str, tuple[float, flo
     show_default=True,
     help="Common seeds per evaluation.",
 )
-@click.option(
-    "--n",
-    "prospects",
-    type=click.IntRange(min=500),
-    default=20_000,
-    show_default=True,
-    help="Market size.",
-)
+@prospects_option(default=20_000, minimum=500)
 @click.option(
     "--weeks", type=click.IntRange(min=2), default=104, show_default=True, help="Weeks per run."
 )

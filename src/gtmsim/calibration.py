@@ -89,18 +89,6 @@ class Problem:
         return float((errors**2).sum())
 
 
-@dataclass
-class Fit:
-    """The fitted levers, how well they reproduce the targets, and what carries the effect."""
-
-    levers: dict[str, float]
-    misfit: float
-    evaluations: int
-    fit: pd.DataFrame  # target vs model % difference with 90% interval, on fresh seeds
-    contributions: pd.DataFrame  # KPI x lever: share of the difference lost when reset
-    seed_spread: pd.DataFrame = field(default_factory=pd.DataFrame)  # refits on other seeds
-
-
 def _quadratic_features(u: np.ndarray) -> np.ndarray:
     """Columns 1, u_i, u_i * u_j (i <= j) of points ``u`` (rows) in the unit cube."""
     u = np.atleast_2d(u)

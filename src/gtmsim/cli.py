@@ -28,7 +28,7 @@ from gtmsim.attribution import (
 )
 from gtmsim.bass import curves_table, run_bass_check
 from gtmsim.calibrate_command import calibrate
-from gtmsim.cli_options import workers_option
+from gtmsim.cli_options import prospects_option, workers_option
 from gtmsim.plots import draw_all, save_figure
 from gtmsim.plots_validation import plot_bass
 from gtmsim.reference import scenario_reference, update_readme
@@ -272,14 +272,7 @@ def check() -> None:
     show_default=True,
     help="Imitation coefficient q (per year).",
 )
-@click.option(
-    "--n",
-    "prospects",
-    type=click.IntRange(min=100),
-    default=100_000,
-    show_default=True,
-    help="Market size (prospects).",
-)
+@prospects_option(default=100_000, minimum=100)
 @click.option(
     "--weeks",
     type=click.IntRange(min=1, max=5200),
@@ -373,14 +366,7 @@ def check_bass(
     show_default=True,
     help="Weeks to simulate.",
 )
-@click.option(
-    "--n",
-    "prospects",
-    type=click.IntRange(min=10),
-    default=10_000,
-    show_default=True,
-    help="Market size (prospects).",
-)
+@prospects_option(default=10_000, minimum=10)
 @click.option(
     "--half-life",
     type=click.FloatRange(min=0, min_open=True),

@@ -10,3 +10,15 @@ workers_option = click.option(
     default=None,
     help="Worker processes [default: all CPUs].",
 )
+
+
+def prospects_option(default: int, minimum: int):
+    """``--n``: the market size (prospects) for commands that size their own runs."""
+    return click.option(
+        "--n",
+        "prospects",
+        type=click.IntRange(min=minimum),
+        default=default,
+        show_default=True,
+        help="Market size (prospects).",
+    )

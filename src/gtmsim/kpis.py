@@ -115,7 +115,6 @@ class KpiBook:
         self.cycle_weeks_total = 0.0
         self.contacts = 0
         self.contact_hours_total = 0.0
-        self.sql_dropped = 0
 
     def add(self, key: str, amount: float) -> None:
         self.week[key] += amount
@@ -133,13 +132,13 @@ class KpiBook:
     def record_sales_cost(self, amount: float) -> None:
         self.add("sales_cost", amount)
 
-    def record_exposures(self, channel: int, exposed: int, engaged: int) -> None:
+    def record_exposures(self, exposed: int, engaged: int) -> None:
         self.add("exposures", exposed)
         self.add("engagements", engaged)
 
-    def record_leads(self, inquiries: int, mqls: np.ndarray, channel: int) -> None:
+    def record_leads(self, inquiries: int, mqls: int) -> None:
         self.add("inquiries", inquiries)
-        self.add("mqls", len(mqls))
+        self.add("mqls", mqls)
 
     def record_leaked(self, n: int) -> None:
         self.add("leads_leaked", n)
@@ -150,18 +149,12 @@ class KpiBook:
     def record_ignored(self, n: int = 1) -> None:
         self.add("leads_ignored", n)
 
-    def record_stale(self) -> None:
-        self.add("leads_ignored", 1)
-
     def record_contact(self, delay_hours: float) -> None:
         self.contacts += 1
         self.contact_hours_total += delay_hours
 
-    def record_sql(self, prospect: Prospect) -> None:
+    def record_sql(self) -> None:
         self.add("sqls", 1)
-
-    def record_sql_dropped(self) -> None:
-        self.sql_dropped += 1
 
     def record_opportunity(self) -> None:
         self.add("opportunities", 1)

@@ -289,7 +289,7 @@ class MarketingDepartment(mesa.Agent):
             pop.reinforced[idx] = True
             engage_p = channel.engagement_rate * pop.awareness[idx] * pop.fit[idx]
             engaged = idx[self.stream.random(len(idx)) < engage_p]
-            book.record_exposures(c, len(idx), len(engaged))
+            book.record_exposures(len(idx), len(engaged))
             self.capture_inquiries(engaged, c)
 
     def update_targeting(self) -> None:
@@ -353,7 +353,7 @@ class MarketingDepartment(mesa.Agent):
         pop.lead_channel[leads] = channel
         mqls = leads[score >= model.organisation.mql_threshold]
         pop.lead_stage[leads] = LeadStage.NONE
-        model.kpis.record_leads(len(leads), mqls, channel)
+        model.kpis.record_leads(len(leads), len(mqls))
         model.organisation.hand_off(mqls)
 
     def retarget(self, by_channel: np.ndarray, by_segment: np.ndarray) -> None:

@@ -271,7 +271,6 @@ class SalesRep(mesa.Agent):
                 self.model.kpis.record_opportunity()
             else:
                 prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)
-                self.model.kpis.record_sql_dropped()
         self.sqls = []
 
     def response_delay_hours(self, lead: QueuedLead, week: int) -> float:
@@ -290,7 +289,7 @@ class SalesRep(mesa.Agent):
                 self.qualify(lead, week)
             elif week - lead.arrived_week >= p.max_queue_weeks:
                 lead.prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)
-                self.model.kpis.record_stale()
+                self.model.kpis.record_ignored()
             else:
                 waiting.append(lead)
         self.queue = waiting
@@ -307,6 +306,6 @@ class SalesRep(mesa.Agent):
         if self.stream.random() < odds_to_probability(odds):
             lead.prospect.move_to(LeadStage.SQL)
             self.sqls.append((lead.prospect, week))
-            self.model.kpis.record_sql(lead.prospect)
+            self.model.kpis.record_sql()
         else:
             lead.prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)

@@ -4,26 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Summary columns beyond the last week's KPIs, with their unit and meaning.
-DERIVED = {
-    "revenue_first_half": ("currency", "Revenue won in the first half of the run."),
-    "revenue_second_half": ("currency", "Revenue won in the second half of the run."),
-    "revenue_growth": (
-        "currency/year",
-        "Growth of the annual revenue run-rate: 52 x (mean weekly revenue in the second half "
-        "minus in the first half); for a 104-week run, year-2 revenue minus year-1 revenue.",
-    ),
-    "revenue_growth_pct": (
-        "%",
-        "Growth of second-half over first-half revenue (year-on-year growth for a 104-week run).",
-    ),
-    "leads_leaked": ("leads", "MQLs lost in the handoff over the run."),
-    "leads_rejected": ("leads", "MQLs sent back by sales over the run."),
-    "leads_ignored": ("leads", "MQLs never contacted over the run."),
-    "marketing_spend": ("currency", "Marketing spend over the run."),
-    "sales_cost": ("currency", "Sales cost over the run."),
-}
-
 #: Last-week KPIs carried into the summary.
 FINAL = [
     "week",
@@ -48,7 +28,14 @@ FINAL = [
 
 
 def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
-    """Summarise one run's weekly KPIs (rows in week order, one scenario and seed)."""
+    """Summarise one run's weekly KPIs (rows in week order, one scenario and seed).
+
+    Besides the last week's KPIs (:data:`FINAL`): revenue in each half of the run (currency),
+    ``revenue_growth`` = 52 x (mean weekly revenue in the second half minus the first;
+    currency/year, year 2 minus year 1 for 104 weeks), ``revenue_growth_pct`` (the same as a
+    % of the first half), and run totals of leads leaked, rejected and ignored, marketing
+    spend and sales cost.
+    """
     last = run.iloc[-1]
     half = len(run) // 2
     first = float(run["revenue"].iloc[:half].sum())
