@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gtmsim.calibration import Problem, fit_levers, lever_contributions, with_levers
+from gtmsim.calibration import Problem, fit_arms, fit_levers, lever_contributions, with_levers
 from gtmsim.cli import main
 from gtmsim.runner import replicate_seeds
 from gtmsim.scenario_files import load_scenario
@@ -55,6 +57,34 @@ def test_contributions_name_the_lever_that_carries_each_difference(problem_parts
     )
 
 
+def test_arms_recover_a_categorical_lever(problem_parts):
+    """Targets generated with an agreed lead definition at threshold 0.45: fitting the
+    threshold in both arms (agreed or not) must pick the agreed arm and recover the
+    threshold. Without agreement sales keeps rejecting leads below its own bar (separate's
+    level, so ~0% difference where the target is -100%), which no threshold can undo: the
+    wrong arm's misfit stays near (100/100)^2 = 1."""
+    separate, integrated, _, seeds = problem_parts
+    bounds = {"organisation.agreed_lead_threshold": (0.3, 0.6)}
+    kpis = {"cum_mqls": 0.0, "leads_rejected": 0.0}
+    generated = Problem(separate, integrated, bounds, kpis, seeds, 52).differences(np.array([0.45]))
+    problem = Problem(separate, integrated, bounds, generated["model_pct"].to_dict(), seeds, 52)
+    arms = {"organisation.lead_definition_agreed": [False, True]}
+    fits = fit_arms(problem, arms, design_points=16)
+    assert [fit.arm["organisation.lead_definition_agreed"] for fit in fits] == [True, False]
+    assert abs(fits[0].levers[0] - 0.45) < 0.03  # as in the recovery test above
+    # the arms are told apart by far more than the surrogate's error within the right arm
+    # (measured misfits 0.013 vs ~1)
+    assert fits[1].misfit > 0.5 and fits[0].misfit < fits[1].misfit / 10
+
+
+def test_with_levers_reads_true_and_false_as_scenario_files_do(problem_parts):
+    separate, *_ = problem_parts
+    agreed = with_levers(separate, {"organisation.lead_definition_agreed": "true"})
+    assert agreed.organisation.lead_definition_agreed is True
+    not_agreed = with_levers(agreed, {"organisation.lead_definition_agreed": "false"})
+    assert not_agreed.organisation.lead_definition_agreed is False
+
+
 def test_calibrate_command_end_to_end(tmp_path):
     result = CliRunner().invoke(
         main,
@@ -64,6 +94,8 @@ def test_calibrate_command_end_to_end(tmp_path):
             "leads_leaked=-60",
             "--lever",
             "organisation.handoff_leakage=0:0.3",
+            "--arm",
+            "organisation.meeting_cadence=weekly,never",
             "--seeds",
             "2",
             "--n",
@@ -82,9 +114,25 @@ def test_calibrate_command_end_to_end(tmp_path):
     assert (tmp_path / "calibration.json").is_file()
     scenario = (tmp_path / "scenario.toml").read_text()
     assert 'extends = "integrated.toml"' in scenario and "handoff_leakage = " in scenario
+    report = json.loads((tmp_path / "calibration.json").read_text())
+    assert len(report["arm_fits"]) == 2  # both cadences were fitted
+    fitted = load_scenario(tmp_path / "scenario.toml")  # the file loads as a scenario
+    assert fitted.organisation.meeting_cadence == report["fitted"]["organisation.meeting_cadence"]
+    assert fitted.organisation.handoff_leakage == pytest.approx(
+        report["fitted"]["organisation.handoff_leakage"], rel=1e-3
+    )
 
 
 def test_calibrate_rejects_unknown_lever_with_a_clear_message():
     result = CliRunner().invoke(main, ["calibrate", "--lever", "organisation.speed=0:1"])
     assert result.exit_code == 2
     assert "no such parameter" in result.output and "Traceback" not in result.output
+
+
+def test_calibrate_rejects_a_value_the_scenario_does_not_allow():
+    result = CliRunner().invoke(
+        main, ["calibrate", "--arm", "organisation.marketing_goal=leads,profit"]
+    )
+    assert result.exit_code == 2
+    assert "profit" in result.output and "'leads' or 'revenue'" in result.output
+    assert "Traceback" not in result.output

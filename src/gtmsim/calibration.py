@@ -12,8 +12,9 @@ smooths the simulation noise; its minimum is confirmed with a real run (:func:`f
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,10 @@ def with_levers(scenario: Scenario, levers: dict[str, float], name: str | None =
             node = node[part]
         if last not in node:
             raise KeyError(f"{key}: no such parameter")
-        node[last] = type(node[last])(value) if isinstance(node[last], int | float) else value
+        numeric = isinstance(node[last], int | float) and not isinstance(node[last], bool)
+        # numbers keep their type (a fitted 3.0 stays an int count); anything else (choices,
+        # "true"/"false") is left for the scenario's own validation to check and convert
+        node[last] = type(node[last])(value) if numeric else value
     if name is not None:
         data["name"] = name
     return Scenario.model_validate(data)
@@ -52,23 +56,27 @@ class Problem:
     seeds: list[int]
     weeks: int
     workers: int = 1
-    _baseline_summary: pd.DataFrame | None = field(default=None, repr=False)
+    #: baseline summaries by seed set, shared by copies made with ``with_treatment``
+    _baseline_runs: dict[tuple[int, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def keys(self) -> list[str]:
         return list(self.bounds)
 
+    def with_treatment(self, treatment: Scenario) -> Problem:
+        """The same problem for another treatment (e.g. one arm of categorical levers); the
+        baseline runs already done are shared."""
+        return replace(self, treatment=treatment)
+
     def differences(self, x: np.ndarray, seeds: list[int] | None = None) -> pd.DataFrame:
         """Per target KPI: median paired % difference and its 90% interval at levers ``x``."""
         seeds = seeds or self.seeds
         treated = with_levers(self.treatment, dict(zip(self.keys, x, strict=True)), "treatment")
-        base = with_levers(self.baseline, {}, "baseline")
-        if seeds is self.seeds and self._baseline_summary is not None:
-            base_summary = self._baseline_summary
-        else:
-            base_summary = run_batch([base], seeds, self.weeks, self.workers).summary()
-            if seeds is self.seeds:
-                self._baseline_summary = base_summary
+        key = tuple(seeds)
+        if key not in self._baseline_runs:
+            base = with_levers(self.baseline, {}, "baseline")
+            self._baseline_runs[key] = run_batch([base], seeds, self.weeks, self.workers).summary()
+        base_summary = self._baseline_runs[key]
         summary = pd.concat(
             [base_summary, run_batch([treated], seeds, self.weeks, self.workers).summary()]
         )
@@ -140,37 +148,76 @@ def fit_levers(
     return x, misfit, design_points + 1
 
 
-def lever_contributions(problem: Problem, x: np.ndarray, reference: Scenario) -> pd.DataFrame:
+def lookup(scenario: Scenario, key: str):
+    """The value of dotted ``key`` (e.g. ``organisation.handoff_leakage``) in ``scenario``."""
+    node = scenario.model_dump()
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def lever_contributions(
+    problem: Problem, x: np.ndarray, reference: Scenario, arm: dict | None = None
+) -> pd.DataFrame:
     """One at a time, reset each lever to its value in ``reference`` (e.g. the baseline
-    organisation) and report the share of each target difference that disappears."""
+    organisation) and report the share of each target difference that disappears.
+
+    ``arm`` holds categorical levers already set in ``problem.treatment``; they are reset the
+    same way (the continuous levers keep their fitted values ``x``)."""
     full = problem.differences(x)["model_pct"]
     rows = {}
     for i, key in enumerate(problem.keys):
-        node = reference.model_dump()
-        for part in key.split("."):
-            node = node[part]
         reset = np.array(x, dtype=float)
-        reset[i] = float(node)
+        reset[i] = float(lookup(reference, key))
         without = problem.differences(reset)["model_pct"]
+        rows[key] = (full - without) / full.where(full != 0)
+    for key in arm or {}:
+        undone = problem.with_treatment(
+            with_levers(problem.treatment, {key: lookup(reference, key)})
+        )
+        without = undone.differences(x)["model_pct"]
         rows[key] = (full - without) / full.where(full != 0)
     return pd.DataFrame(rows)
 
 
-def seed_spread(
-    problem: Problem, x0: np.ndarray, seed_sets: list[list[int]], **kwargs
-) -> pd.DataFrame:
+@dataclass
+class ArmFit:
+    """The fit within one arm: a setting of the categorical levers, the continuous levers
+    fitted under it, and the misfit of the confirming run."""
+
+    arm: dict[str, object]
+    levers: np.ndarray
+    misfit: float
+    problem: Problem
+
+
+def arm_settings(arms: dict[str, list]) -> list[dict[str, object]]:
+    """Every combination of the categorical levers' values (one dict per arm)."""
+    return [dict(zip(arms, values, strict=True)) for values in itertools.product(*arms.values())]
+
+
+def fit_arms(
+    problem: Problem,
+    arms: dict[str, list],
+    on_evaluation: Callable[[], None] | None = None,
+    **kwargs,
+) -> list[ArmFit]:
+    """Fit the continuous levers separately in every arm of the categorical levers (e.g.
+    marketing goal x agreed lead definition): a response surface cannot span a choice, so
+    each arm gets its own design. Returns the arms' fits, best (lowest misfit) first."""
+    fits = []
+    for arm in arm_settings(arms) or [{}]:
+        arm_problem = problem.with_treatment(with_levers(problem.treatment, arm))
+        x, misfit, _ = fit_levers(arm_problem, on_evaluation=on_evaluation, **kwargs)
+        fits.append(ArmFit(arm, x, misfit, arm_problem))
+    return sorted(fits, key=lambda fit: fit.misfit)
+
+
+def seed_spread(problem: Problem, seed_sets: list[list[int]], **kwargs) -> pd.DataFrame:
     """Refit on other seed sets: the spread of fitted lever values is the fit's seed noise."""
     rows = []
     for seeds in seed_sets:
-        other = Problem(
-            problem.baseline,
-            problem.treatment,
-            problem.bounds,
-            problem.targets,
-            seeds,
-            problem.weeks,
-            problem.workers,
-        )
+        other = replace(problem, seeds=seeds)
         x, misfit, _ = fit_levers(other, **kwargs)
         rows.append({**dict(zip(problem.keys, x, strict=True)), "misfit": misfit})
     return pd.DataFrame(rows)
