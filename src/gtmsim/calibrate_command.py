@@ -260,15 +260,26 @@ def calibrate(
         console.print(f"  {key} = {toml_value(value)}")
     for key, value in fitted.items():
         console.print(f"  {key} = {value:.3g}   (bounds {bounds[key][0]:g}-{bounds[key][1]:g})")
-    console.print("\nFit, re-run on fresh seeds (median paired % difference [90% interval]):")
-    console.print(fresh.to_string(float_format=lambda v: f"{v:.1f}"))
     console.print(
-        "\nShare of each difference lost when one lever is reset to the baseline's value:"
+        "\nFit, re-run on fresh seeds: median paired % difference, its 90% interval over seeds,"
+        "\nthe median's seed noise (se, bootstrap) and z = (model - target) / se:"
     )
-    console.print(contributions.to_string(float_format=lambda v: f"{v:.2f}"))
+    console.print(fresh.to_string(float_format=lambda v: f"{v:.1f}"))
+    missing = fresh.index[fresh["model_pct"].isna()].tolist()
+    if missing:
+        errors.print(
+            f"[yellow]Warning:[/] the model gave no value for {', '.join(missing)} (e.g. no "
+            "customers, so no CAC): this fit means nothing. Use a larger market (--n) or more "
+            "weeks (--weeks)."
+        )
+    console.print(
+        "\nShare of each difference lost when one lever is reset to the baseline's value"
+        "\n(0 = the lever carries none of it; shares of a noisy difference are noisy too):"
+    )
+    console.print(short_names(contributions.T).to_string(float_format=lambda v: f"{v:.2f}"))
     if spread is not None:
         console.print("\nRefits on other seed sets (the fit's seed noise):")
-        console.print(spread.to_string(float_format=lambda v: f"{v:.3g}"))
+        console.print(short_names(spread.T).to_string(float_format=lambda v: f"{v:.3g}"))
     out_dir = out or default_out_dir(["calibration"])
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
@@ -296,8 +307,14 @@ def calibrate(
         "refits": spread.to_dict("records") if spread is not None else [],
     }
     write_atomic(out_dir / "calibration.json", json.dumps(report, indent=2, default=float) + "\n")
+    inert = [
+        key
+        for key in fitted
+        if contributions[key].notna().any() and (contributions[key].dropna() == 0).all()
+    ]
     write_atomic(
-        out_dir / "scenario.toml", scenario_text(treatment, targets, baseline, best, fitted, fresh)
+        out_dir / "scenario.toml",
+        scenario_text(treatment, targets, baseline, best, fitted, fresh, inert),
     )
     console.print(f"\nWritten: {out_dir / 'calibration.json'}, {out_dir / 'scenario.toml'}")
 
@@ -307,14 +324,24 @@ def describe_arm(fit: ArmFit) -> str:
     return f"{settings or 'no categorical levers'}: misfit {fit.misfit:.3f}"
 
 
-def scenario_text(treatment, targets, baseline, best: ArmFit, fitted, fresh) -> str:
+def short_names(frame):
+    """Drop the section from dotted lever names (row labels) so tables fit a terminal."""
+    return frame.rename(index=lambda key: key.rsplit(".", 1)[-1])
+
+
+def scenario_text(
+    treatment, targets, baseline, best: ArmFit, fitted, fresh, inert: list[str]
+) -> str:
     """The fitted scenario file: extends the treatment, sets the fitted levers, and says in
-    comments what it was fitted to and how well it matched on fresh seeds."""
+    comments what it was fitted to, how well it matched on fresh seeds, and which fitted
+    levers made no difference at all in the chosen arm (``inert``)."""
     lines = [
         f"# Calibrated: {treatment} levers fitted to targets {', '.join(targets)} vs {baseline}.",
-        "# Fit re-run on fresh seeds (median paired % difference [90% interval over seeds]):",
+        "# Fit re-run on fresh seeds: median paired % difference [90% interval over seeds],",
+        "# seed noise of the median (se) and the target:",
         *(
-            f"#   {kpi}: {row.model_pct:+.0f}% [{row.low:+.0f}, {row.high:+.0f}] (target {row.target_pct:+g}%)"
+            f"#   {kpi}: {row.model_pct:+.0f}% [{row.low:+.0f}, {row.high:+.0f}], "
+            f"se {row.se:.0f} (target {row.target_pct:+g}%)"
             for kpi, row in fresh.iterrows()
         ),
         f'extends = "{treatment}.toml"',
@@ -324,7 +351,8 @@ def scenario_text(treatment, targets, baseline, best: ArmFit, fitted, fresh) -> 
     sections: dict[str, list[str]] = {}
     for key, value in {**best.arm, **fitted}.items():
         section, name = key.rsplit(".", 1)
-        sections.setdefault(section, []).append(f"{name} = {toml_value(value)}")
+        note = "  # no effect in this arm" if key in inert else ""
+        sections.setdefault(section, []).append(f"{name} = {toml_value(value)}{note}")
     for section, entries in sections.items():
         lines += [f"[{section}]", *entries, ""]
     return "\n".join(lines)
