@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from gtmsim.calibration import (
-    ArmFit,
-    Problem,
-    arm_settings,
-    fit_arms,
-    lever_contributions,
-    lookup,
-    seed_spread,
-    with_levers,
-)
 from gtmsim.cli_options import prospects_option, workers_option
-from gtmsim.results import default_out_dir, write_atomic
-from gtmsim.runner import default_workers, replicate_seeds
-from gtmsim.scenario_files import ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # the model and scipy load when the command runs, not for `gtmsim --help`
+    from gtmsim.calibration import ArmFit
 
 console = Console()
 errors = Console(stderr=True)
@@ -78,6 +67,10 @@ def parse_bounds(items: tuple[str, ...], scenario) -> dict[str, tuple[float, flo
 
 def parse_arms(items: tuple[str, ...], scenario) -> dict[str, list]:
     """``KEY=V1,V2`` strings to {key: [values]}, each value checked by the scenario schema."""
+    from pydantic import ValidationError
+
+    from gtmsim.calibration import lookup, with_levers
+
     arms = {}
     for key, value in parse_pairs(
         items, "KEY=VALUE1,VALUE2, e.g. organisation.marketing_goal=leads,revenue"
@@ -197,6 +190,20 @@ def calibrate(
     and writes calibration.json and a scenario file. Takes ~10-20 minutes with the defaults
     on 2 cores; use --n, --seeds, --design and --arm to make it quicker.
     """
+    import numpy as np
+
+    from gtmsim.calibration import (
+        Problem,
+        arm_settings,
+        fit_arms,
+        lever_contributions,
+        seed_spread,
+        with_levers,
+    )
+    from gtmsim.results import default_out_dir, write_atomic
+    from gtmsim.runner import default_workers, replicate_seeds
+    from gtmsim.scenario_files import ScenarioError, load_scenario
+
     base = with_levers(load_scenario(baseline), {"market.prospects": prospects})
     treat = with_levers(load_scenario(treatment), {"market.prospects": prospects})
     target_values = {}

@@ -16,27 +16,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from gtmsim.attribution import (
-    NOTE,
-    SHAPLEY_MAX_RUNS,
-    attribute,
-    attribution_table,
-    contributors,
-    planned_runs,
-    sized,
-    write_attribution,
-)
-from gtmsim.bass import curves_table, run_bass_check
 from gtmsim.calibrate_command import calibrate
 from gtmsim.cli_options import prospects_option, workers_option
-from gtmsim.plots import draw_all, save_figure
-from gtmsim.plots_validation import plot_bass
-from gtmsim.reference import scenario_reference, update_readme
-from gtmsim.report import write_report
-from gtmsim.results import ResultsError, default_out_dir, write_atomic, write_results
-from gtmsim.runner import default_workers, replicate_seeds, run_batch
-from gtmsim.scenario_files import ScenarioError, load_scenario, purpose, shipped_scenarios
-from gtmsim.tables import kpi_table
+
+# Commands import what they need when they run, so `gtmsim --help` answers at once instead of
+# loading the model, pandas, scipy and matplotlib first.
 
 console = Console()
 errors = Console(stderr=True)
@@ -48,7 +32,14 @@ class FriendlyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ScenarioError, ResultsError) as err:
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # --help, usage errors, Ctrl-C: click's own handling
+        except Exception as err:
+            from gtmsim.results import ResultsError  # imported late: --help stays instant
+            from gtmsim.scenario_files import ScenarioError
+
+            if not isinstance(err, ScenarioError | ResultsError):
+                raise
             errors.print(f"[bold red]Error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             sys.exit(2)
 
@@ -107,6 +98,11 @@ def run_and_save(
     base_seed: int | None,
 ) -> Path:
     """Load scenarios, run them on common seeds with a progress bar, save and print the table."""
+    from gtmsim.results import default_out_dir, write_results
+    from gtmsim.runner import default_workers, replicate_seeds, run_batch
+    from gtmsim.scenario_files import ScenarioError, load_scenario
+    from gtmsim.tables import kpi_table
+
     loaded = [load_scenario(name) for name in names]
     labels = [s.name for s in loaded]
     if len(set(labels)) != len(labels):
@@ -179,6 +175,9 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
       gtmsim compare                                   # separate vs integrated, 20 seeds
       gtmsim compare separate integrated growth-team --seeds 40
     """
+    from gtmsim.plots import draw_all
+    from gtmsim.report import write_report
+
     names = scenarios or ("separate", "integrated")
     if len(names) < 2:
         raise click.UsageError("compare needs at least two scenarios (the first is the baseline).")
@@ -209,6 +208,8 @@ def plot(results_dir: Path, fmt: str) -> None:
     Figures go to RESULTS_DIR/figures/: journey, kpis, funnel, spend and (with two or more
     scenarios) differences against the first scenario.
     """
+    from gtmsim.plots import draw_all
+
     paths = draw_all(results_dir, fmt=fmt)
     for path in paths:
         console.print(str(path), highlight=False)
@@ -223,6 +224,8 @@ def report(results_dir: Path) -> None:
     they differ, the KPI table, the figures (drawn if missing) and, per KPI, the mechanism
     behind each difference. The model is not run.
     """
+    from gtmsim.report import write_report
+
     for path in write_report(results_dir):
         console.print(str(path), highlight=False, soft_wrap=True)
 
@@ -231,6 +234,8 @@ def report(results_dir: Path) -> None:
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES and explain every mistake (exit status 2 if any is wrong)."""
+    from gtmsim.scenario_files import ScenarioError, load_scenario
+
     bad = 0
     for name in files:
         try:
@@ -310,6 +315,12 @@ def check_bass(
     Prints model vs closed form every two years and, as its last line, the largest gap
     between the mean model curve and the closed form over all weeks.
     """
+    from gtmsim.bass import curves_table, run_bass_check
+    from gtmsim.plots import save_figure
+    from gtmsim.plots_validation import plot_bass
+    from gtmsim.results import default_out_dir, write_atomic
+    from gtmsim.runner import default_workers
+
     mixing = "network" if network else "well_mixed"
     with Progress(
         "[progress.description]{task.description}",
@@ -382,7 +393,7 @@ def check_bass(
 @click.option(
     "--max-runs",
     type=click.IntRange(min=1),
-    default=SHAPLEY_MAX_RUNS,
+    default=600,  # attribution.SHAPLEY_MAX_RUNS (kept here so --help loads nothing)
     show_default=True,
     help="Refuse a Shapley enumeration that needs more runs than this.",
 )
@@ -416,6 +427,19 @@ def attribute_command(
       gtmsim attribute integrated --seeds 20
       gtmsim attribute separate --shapley       # 2^6 runs per seed
     """
+    from gtmsim.attribution import (
+        NOTE,
+        attribute,
+        attribution_table,
+        contributors,
+        planned_runs,
+        sized,
+        write_attribution,
+    )
+    from gtmsim.results import default_out_dir
+    from gtmsim.runner import default_workers, replicate_seeds
+    from gtmsim.scenario_files import load_scenario
+
     loaded = sized(load_scenario(scenario), prospects)
     total = planned_runs(loaded, seeds, shapley)
     if shapley and total > max_runs:
@@ -456,6 +480,8 @@ def attribute_command(
 @main.command("scenarios")
 def list_scenarios() -> None:
     """List the shipped scenarios with their purpose."""
+    from gtmsim.scenario_files import purpose, shipped_scenarios
+
     for name, path in shipped_scenarios().items():
         line = f"[bold]{name:<14}[/] {escape(purpose(path))}"
         console.print(line, highlight=False, soft_wrap=True)
@@ -470,14 +496,14 @@ def list_scenarios() -> None:
 )
 def reference(readme: Path | None) -> None:
     """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
+    from gtmsim.reference import scenario_reference, update_readme
+    from gtmsim.results import write_atomic
+
     if readme is None:
         click.echo(scenario_reference(), nl=False)
         return
     write_atomic(readme, update_readme(readme.read_text(encoding="utf-8")))
     console.print(f"Updated the scenario reference in {readme}")
-
-
-main.add_command(calibrate)
 
 
 @main.command()
@@ -524,7 +550,7 @@ def dashboard(scenario: str, port: int, host: str, compare: str, prospects: int)
       gtmsim dashboard my-plan.toml --port 8080
     """
     from gtmsim import dashboard_server as server
-    from gtmsim.scenario_files import find_scenario
+    from gtmsim.scenario_files import find_scenario, load_scenario
 
     path = find_scenario(scenario).resolve()
     load_scenario(path)  # stop here, with the usual explanation, if the file is wrong
@@ -537,6 +563,9 @@ def dashboard(scenario: str, port: int, host: str, compare: str, prospects: int)
         highlight=False,
     )
     sys.exit(server.serve(path, prospects, compare, host, port))
+
+
+main.add_command(calibrate)
 
 
 if __name__ == "__main__":
