@@ -269,3 +269,21 @@ def test_read_results_on_a_future_format_version(tmp_path, run_folder):
     assert "results format version 99" in message
     assert f"format {FORMAT_VERSION}" in message
     assert manifest["versions"]["gtmsim"] in message  # names the version that can read it
+
+
+@pytest.mark.parametrize("args", [["--help"], ["calibrate", "--help"], ["check", "bass", "--help"]])
+def test_help_loads_neither_the_model_nor_the_numerics(args):
+    """Help must answer at once: it may not import the model, pandas, scipy or matplotlib
+    (loading them took 3-4 s). Checked in a fresh interpreter, by what it imported."""
+    probe = (
+        "import sys\n"
+        "from gtmsim.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ['gtmsim.model', 'mesa', 'pandas', 'scipy', 'matplotlib']\n"
+        "print('LOADED=' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "LOADED=", done.stdout[-300:]
