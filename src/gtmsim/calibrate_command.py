@@ -187,8 +187,8 @@ def calibrate(
     integration levers of the integrated scenario within each combination ("arm") of two
     categorical ones (marketing goal, agreed lead definition). Prints every arm's misfit, the
     best fit re-run on fresh seeds with 90% intervals, which levers carry each difference,
-    and writes calibration.json and a scenario file. Takes ~10-20 minutes with the defaults
-    on 2 cores; use --n, --seeds, --design and --arm to make it quicker.
+    and writes calibration.json and a scenario file. With the defaults it takes ~15 minutes
+    on one core (about half on two); use --n, --seeds, --design and --arm to make it quicker.
     """
     import numpy as np
 
