@@ -124,19 +124,46 @@ def test_calibrate_command_end_to_end(tmp_path):
     )
 
 
-def test_calibrate_rejects_unknown_lever_with_a_clear_message():
-    result = CliRunner().invoke(main, ["calibrate", "--lever", "organisation.speed=0:1"])
-    assert result.exit_code == 2
-    assert "no such parameter" in result.output and "Traceback" not in result.output
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lever", "organisation.speed=0:1"], "no such parameter"),
+        (["--lever", "organisation.marketing_goal=0:1"], "categorical ones go in --arm"),
+        (["--arm", "organisation.marketing_goal=leads,profit"], "'leads' or 'revenue'"),
+        (["--arm", "organisation.lead_definition_agreed=maybe"], "true or false"),
+        (["--arm", "organisation.handoff_leakage=x"], "allowed: float"),
+        (["--arm", "description=a,b"], "use SECTION.NAME"),
+        (["--arm", "nosuch.key=1,2"], "no such parameter"),
+        (["--arm", "organisation.marketing_goal=,"], "at least one value"),
+        (["--arm", "organisation.cross_skilling=0.5,0.7"], "both as --lever and as --arm"),
+        (["--target", "cac=abc"], "finite number"),
+        (["--target", "leads_leaked=nan"], "finite number"),
+        (["--target", "profit=10"], "not a KPI of summary.csv"),
+        (["--target", "cac=-10", "--target", "cac=-20"], "given twice"),
+    ],
+)
+def test_calibrate_rejects_bad_input_before_simulating(args, message, monkeypatch):
+    """Every bad option ends in exit status 2 and one message naming the problem, before any
+    run starts (run_batch is replaced by one that fails the test if called)."""
+    import gtmsim.calibration
+
+    def no_runs(*_args, **_kwargs):
+        raise AssertionError("a simulation started before the input was checked")
+
+    monkeypatch.setattr(gtmsim.calibration, "run_batch", no_runs)
+    result = CliRunner().invoke(main, ["calibrate", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
 
 
-def test_calibrate_rejects_a_value_the_scenario_does_not_allow():
-    result = CliRunner().invoke(
-        main, ["calibrate", "--arm", "organisation.marketing_goal=leads,profit"]
-    )
-    assert result.exit_code == 2
-    assert "profit" in result.output and "'leads' or 'revenue'" in result.output
-    assert "Traceback" not in result.output
+def test_integer_parameters_are_rounded_and_written_as_integers(problem_parts):
+    from gtmsim.calibrate_command import toml_value
+
+    separate, *_ = problem_parts
+    rounded = with_levers(separate, {"market.prospects": 2999.7})
+    assert rounded.market.prospects == 3000
+    assert toml_value(123456) == "123456" and toml_value(0.123456) == "0.1235"
+    assert toml_value(True) == "true" and toml_value("leads") == '"leads"'
 
 
 def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not():
@@ -164,3 +191,12 @@ def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not()
     }
     assert (miss["survey-2025"].abs() < tolerance).all(), miss["survey-2025"]
     assert miss["integrated"]["lead_to_customer"] > tolerance["lead_to_customer"]
+
+
+def test_targets_are_checked_against_exactly_the_summary_columns(problem_parts):
+    from gtmsim.runner import run_batch
+    from gtmsim.summary import SUMMARY_KPIS
+
+    separate, *_ = problem_parts
+    summary = run_batch([separate], replicate_seeds(1, 1), 5, workers=1).summary()
+    assert set(summary.columns) - {"scenario", "seed", "weeks"} == set(SUMMARY_KPIS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from gtmsim.cli_options import prospects_option, workers_option
 
 if TYPE_CHECKING:  # the model and scipy load when the command runs, not for `gtmsim --help`
-    from gtmsim.calibration import ArmFit
+    import numpy as np
+    import pandas as pd
+
+    from gtmsim.calibration import ArmFit, Problem
+    from gtmsim.scenario import Scenario
 
 console = Console()
 errors = Console(stderr=True)
@@ -34,70 +39,121 @@ DEFAULT_ARMS = (
 )
 
 
-def parse_pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
+def parse_pairs(items: tuple[str, ...], what: str, option: str) -> dict[str, str]:
     """``key=value`` strings to a dict, with an error that shows the expected form."""
-    pairs = {}
+    pairs: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
         if not sep or not key or not value:
-            raise click.BadParameter(f"{item!r}: expected {what}")
-        pairs[key.strip()] = value.strip()
+            raise click.BadParameter(f"{item!r}: expected {what}", param_hint=option)
+        if key in pairs:
+            raise click.BadParameter(f"{key} is given twice; give it once", param_hint=option)
+        pairs[key] = value
     return pairs
 
 
-def parse_bounds(items: tuple[str, ...], scenario) -> dict[str, tuple[float, float]]:
+def parameter_value(scenario: Scenario, key: str, option: str) -> object:
+    """The current value of dotted ``key`` in ``scenario``; a clear error if there is none."""
+    from gtmsim.calibration import lookup
+
+    try:
+        value = lookup(scenario, key)
+    except (KeyError, TypeError):
+        value = None
+    if "." not in key or value is None or isinstance(value, dict | list):
+        raise click.BadParameter(
+            f"{key}: no such parameter; use SECTION.NAME as in `gtmsim reference`, "
+            "e.g. organisation.handoff_leakage",
+            param_hint=option,
+        )
+    return value
+
+
+def parse_targets(items: tuple[str, ...]) -> dict[str, float]:
+    """``KPI=PERCENT`` strings to {kpi: finite %}, KPIs checked against summary.csv's columns."""
+    from gtmsim.summary import SUMMARY_KPIS
+
+    targets = {}
+    for key, value in parse_pairs(items, "KPI=PERCENT, e.g. cac=-32", "--target").items():
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise click.BadParameter(
+                f"{key}={value}: the target must be a finite number (%)", param_hint="--target"
+            )
+        if key not in SUMMARY_KPIS:
+            raise click.BadParameter(
+                f"{key}: not a KPI of summary.csv; use one of {', '.join(SUMMARY_KPIS)}",
+                param_hint="--target",
+            )
+        targets[key] = number
+    return targets
+
+
+def parse_bounds(items: tuple[str, ...], scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """``KEY=LOW:HIGH`` strings to {key: (low, high)} for numeric parameters of ``scenario``."""
     bounds = {}
     for key, value in parse_pairs(
-        items, "KEY=LOW:HIGH, e.g. organisation.cross_skilling=0:1"
+        items, "KEY=LOW:HIGH, e.g. organisation.cross_skilling=0:1", "--lever"
     ).items():
         try:
             low, high = (float(v) for v in value.split(":"))
         except ValueError:
-            raise click.BadParameter(f"{key}={value}: bounds are LOW:HIGH numbers") from None
-        node = scenario.model_dump()
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise click.BadParameter(f"{key}: no such parameter (see `gtmsim reference`)")
-            node = node[part]
+            raise click.BadParameter(
+                f"{key}={value}: bounds are LOW:HIGH numbers", param_hint="--lever"
+            ) from None
+        node = parameter_value(scenario, key, "--lever")
         if isinstance(node, bool) or not isinstance(node, int | float) or not low < high:
-            raise click.BadParameter(f"{key}: needs a numeric parameter and LOW < HIGH")
+            raise click.BadParameter(
+                f"{key}: needs a numeric parameter and LOW < HIGH (categorical ones go in --arm)",
+                param_hint="--lever",
+            )
         bounds[key] = (low, high)
     return bounds
 
 
-def parse_arms(items: tuple[str, ...], scenario) -> dict[str, list]:
-    """``KEY=V1,V2`` strings to {key: [values]}, each value checked by the scenario schema."""
-    from pydantic import ValidationError
-
+def parse_arms(items: tuple[str, ...], scenario: Scenario) -> dict[str, list]:
+    """``KEY=V1,V2`` strings to {key: [distinct values]}, each checked by the scenario schema."""
     from gtmsim.calibration import lookup, with_levers
 
     arms = {}
     for key, value in parse_pairs(
-        items, "KEY=VALUE1,VALUE2, e.g. organisation.marketing_goal=leads,revenue"
+        items, "KEY=VALUE1,VALUE2, e.g. organisation.marketing_goal=leads,revenue", "--arm"
     ).items():
-        try:
-            lookup(scenario, key)
-        except (KeyError, TypeError):
-            raise click.BadParameter(f"{key}: no such parameter (see `gtmsim reference`)") from None
-        values = []
-        for choice in (v.strip() for v in value.split(",")):
+        current = parameter_value(scenario, key, "--arm")
+        values: list = []
+        for choice in (v.strip() for v in value.split(",") if v.strip()):
             try:
-                values.append(lookup(with_levers(scenario, {key: choice}), key))
-            except ValidationError as err:
-                allowed = err.errors()[0].get("ctx", {}).get("expected", "see `gtmsim reference`")
+                parsed = lookup(with_levers(scenario, {key: choice}), key)
+            except ValueError as err:  # pydantic's ValidationError is a ValueError
+                errors_ = getattr(err, "errors", lambda: [{}])()
+                allowed = errors_[0].get("ctx", {}).get("expected")
+                if allowed is None:
+                    allowed = (
+                        "true or false" if isinstance(current, bool) else type(current).__name__
+                    )
                 raise click.BadParameter(
-                    f"{key}={choice}: not an allowed value (allowed: {allowed})"
+                    f"{key}={choice}: not an allowed value (allowed: {allowed})", param_hint="--arm"
                 ) from None
+            if parsed not in values:
+                values.append(parsed)
+        if not values:
+            raise click.BadParameter(f"{key}: give at least one value", param_hint="--arm")
         arms[key] = values
     return arms
 
 
-def toml_value(value) -> str:
-    """A parameter value written as TOML (true/false, quoted text, or a number)."""
+def toml_value(value: object) -> str:
+    """A parameter value written as TOML (true/false, quoted text, a whole or a real number)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
     return f"{value:.4g}"
 
 
@@ -190,7 +246,6 @@ def calibrate(
     and writes calibration.json and a scenario file. With the defaults it takes ~15 minutes
     on one core (about half on two); use --n, --seeds, --design and --arm to make it quicker.
     """
-    import numpy as np
 
     from gtmsim.calibration import (
         Problem,
@@ -202,28 +257,23 @@ def calibrate(
     )
     from gtmsim.results import default_out_dir, write_atomic
     from gtmsim.runner import default_workers, replicate_seeds
-    from gtmsim.scenario_files import ScenarioError, load_scenario
+    from gtmsim.scenario_files import load_scenario
 
     base = with_levers(load_scenario(baseline), {"market.prospects": prospects})
     treat = with_levers(load_scenario(treatment), {"market.prospects": prospects})
-    target_values = {}
-    for key, value in parse_pairs(targets, "KPI=PERCENT, e.g. cac=-32").items():
-        try:
-            target_values[key] = float(value)
-        except ValueError:
-            raise click.BadParameter(f"{key}={value}: the target must be a number (%)") from None
+    target_values = parse_targets(targets)
     bounds = parse_bounds(levers, treat)
     arm_values = parse_arms(arms, treat)
+    both = sorted(set(bounds) & set(arm_values))
+    if both:
+        raise click.BadParameter(
+            f"{', '.join(both)}: given both as --lever and as --arm; fit it one way only",
+            param_hint="--arm",
+        )
     pool = workers or default_workers()
     problem = Problem(base, treat, bounds, target_values, replicate_seeds(2025, seeds), weeks, pool)
-    try:
-        problem.differences(np.array([np.mean(b) for b in bounds.values()]))
-    except KeyError as err:
-        raise ScenarioError(
-            f"unknown target KPI {err}; use summary.csv column names such as cac, lead_to_customer, revenue_growth"
-        ) from None
-    n_arms = max(len(arm_settings(arm_values)), 1)
-    total = n_arms * (design + 1) + 1 + len(bounds) + len(arm_values)
+    n_arms = len(arm_settings(arm_values))
+    total = n_arms * (design + 1) + 2 + len(bounds) + len(arm_values)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -255,7 +305,7 @@ def calibrate(
         if refits
         else None
     )
-    fitted = dict(zip(problem.keys, (float(v) for v in best.levers), strict=True))
+    fitted = simulated_values(best.problem, best.levers)
     console.print(
         f"Fitted {n_arms} arm(s) x {design + 1} lever settings x {seeds} seeds, "
         f"{prospects:,} prospects, {weeks} weeks. Misfit by arm (lower is better):"
@@ -302,7 +352,7 @@ def calibrate(
         "arm_fits": [
             {
                 "arm": fit.arm,
-                "levers": dict(zip(problem.keys, map(float, fit.levers), strict=True)),
+                "levers": simulated_values(fit.problem, fit.levers),
                 "misfit": fit.misfit,
             }
             for fit in fits
@@ -313,7 +363,7 @@ def calibrate(
         "contributions": contributions.to_dict(),
         "refits": spread.to_dict("records") if spread is not None else [],
     }
-    write_atomic(out_dir / "calibration.json", json.dumps(report, indent=2, default=float) + "\n")
+    write_atomic(out_dir / "calibration.json", json.dumps(json_safe(report), indent=2) + "\n")
     inert = [
         key
         for key in fitted
@@ -326,18 +376,46 @@ def calibrate(
     console.print(f"\nWritten: {out_dir / 'calibration.json'}, {out_dir / 'scenario.toml'}")
 
 
+def simulated_values(problem: Problem, x: np.ndarray) -> dict[str, float | int]:
+    """The lever values as the model ran them (whole-number parameters are rounded)."""
+    from gtmsim.calibration import lookup, with_levers
+
+    scenario = with_levers(problem.treatment, dict(zip(problem.keys, x, strict=True)))
+    return {key: lookup(scenario, key) for key in problem.keys}
+
+
+def json_safe(value: object) -> object:
+    """``value`` with numpy numbers as Python numbers and NaN/inf as null (valid JSON)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    return int(number) if isinstance(value, int) else number
+
+
 def describe_arm(fit: ArmFit) -> str:
     settings = ", ".join(f"{k.rsplit('.', 1)[1]}={toml_value(v)}" for k, v in fit.arm.items())
     return f"{settings or 'no categorical levers'}: misfit {fit.misfit:.3f}"
 
 
-def short_names(frame):
+def short_names(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the section from dotted lever names (row labels) so tables fit a terminal."""
     return frame.rename(index=lambda key: key.rsplit(".", 1)[-1])
 
 
 def scenario_text(
-    treatment, targets, baseline, best: ArmFit, fitted, fresh, inert: list[str]
+    treatment: str,
+    targets: tuple[str, ...],
+    baseline: str,
+    best: ArmFit,
+    fitted: dict[str, float | int],
+    fresh: pd.DataFrame,
+    inert: list[str],
 ) -> str:
     """The fitted scenario file: extends the treatment, sets the fitted levers, and says in
     comments what it was fitted to, how well it matched on fresh seeds, and which fitted

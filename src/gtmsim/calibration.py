@@ -26,8 +26,12 @@ from gtmsim.runner import run_batch
 from gtmsim.scenario import Scenario
 
 
-def with_levers(scenario: Scenario, levers: dict[str, float], name: str | None = None) -> Scenario:
-    """A copy of ``scenario`` with dotted keys (e.g. ``organisation.handoff_leakage``) set."""
+def with_levers(scenario: Scenario, levers: dict[str, object], name: str | None = None) -> Scenario:
+    """A copy of ``scenario`` with dotted keys (e.g. ``organisation.handoff_leakage``) set.
+
+    Numbers keep the parameter's type (a fitted 12.7 reps becomes 12.7 -> 13, rounded);
+    anything else (a choice, "true"/"false") is checked and converted by the scenario's own
+    validation, so a bad value raises pydantic's ValidationError (a ValueError)."""
     data = scenario.model_dump()
     for key, value in levers.items():
         node = data
@@ -36,10 +40,13 @@ def with_levers(scenario: Scenario, levers: dict[str, float], name: str | None =
             node = node[part]
         if last not in node:
             raise KeyError(f"{key}: no such parameter")
-        numeric = isinstance(node[last], int | float) and not isinstance(node[last], bool)
-        # numbers keep their type (a fitted 3.0 stays an int count); anything else (choices,
-        # "true"/"false") is left for the scenario's own validation to check and convert
-        node[last] = type(node[last])(value) if numeric else value
+        current = node[last]
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            node[last] = value
+        elif isinstance(current, int):
+            node[last] = round(float(value))
+        else:
+            node[last] = float(value)
     if name is not None:
         data["name"] = name
     return Scenario.model_validate(data)
@@ -56,8 +63,9 @@ class Problem:
     seeds: list[int]
     weeks: int
     workers: int = 1
-    #: baseline summaries by seed set, shared by copies made with ``with_treatment``
-    _baseline_runs: dict[tuple[int, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: summaries already run, by (scenario digest, weeks, seeds); shared by copies made with
+    #: ``with_treatment`` or ``dataclasses.replace``, so no run is repeated
+    _runs: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def keys(self) -> list[str]:
@@ -68,18 +76,20 @@ class Problem:
         baseline runs already done are shared."""
         return replace(self, treatment=treatment)
 
+    def _summary(self, scenario: Scenario, seeds: list[int]) -> pd.DataFrame:
+        key = (scenario.name, scenario.digest(), self.weeks, tuple(seeds))
+        if key not in self._runs:
+            self._runs[key] = run_batch([scenario], seeds, self.weeks, self.workers).summary()
+        return self._runs[key]
+
     def differences(self, x: np.ndarray, seeds: list[int] | None = None) -> pd.DataFrame:
-        """Per target KPI: median paired % difference and its 90% interval at levers ``x``."""
+        """Per target KPI at levers ``x``: the target and the median paired % difference
+        (``model_pct``), its 90% interval over seeds (``low``, ``high``), the median's seed noise
+        (``se``, bootstrap; all in percentage points) and ``z`` = (model - target) / se."""
         seeds = seeds or self.seeds
         treated = with_levers(self.treatment, dict(zip(self.keys, x, strict=True)), "treatment")
-        key = tuple(seeds)
-        if key not in self._baseline_runs:
-            base = with_levers(self.baseline, {}, "baseline")
-            self._baseline_runs[key] = run_batch([base], seeds, self.weeks, self.workers).summary()
-        base_summary = self._baseline_runs[key]
-        summary = pd.concat(
-            [base_summary, run_batch([treated], seeds, self.weeks, self.workers).summary()]
-        )
+        base = with_levers(self.baseline, {}, "baseline")
+        summary = pd.concat([self._summary(base, seeds), self._summary(treated, seeds)])
         rows = []
         for kpi, target in self.targets.items():
             diffs = paired_relative_differences(summary, kpi, "treatment", "baseline")
@@ -182,21 +192,23 @@ def lever_contributions(
     """One at a time, reset each lever to its value in ``reference`` (e.g. the baseline
     organisation) and report the share of each target difference that disappears.
 
-    ``arm`` holds categorical levers already set in ``problem.treatment``; they are reset the
-    same way (the continuous levers keep their fitted values ``x``)."""
+    ``arm`` holds categorical levers already set in ``problem.treatment``; those that differ
+    from ``reference`` are reset the same way (the continuous levers keep their values ``x``);
+    those equal to it carry nothing and are left out."""
     full = problem.differences(x)["model_pct"]
+
+    def share_lost(without: pd.DataFrame) -> pd.Series:
+        return (full - without["model_pct"]) / full.where(full != 0)
+
     rows = {}
     for i, key in enumerate(problem.keys):
         reset = np.array(x, dtype=float)
         reset[i] = float(lookup(reference, key))
-        without = problem.differences(reset)["model_pct"]
-        rows[key] = (full - without) / full.where(full != 0)
-    for key in arm or {}:
-        undone = problem.with_treatment(
-            with_levers(problem.treatment, {key: lookup(reference, key)})
-        )
-        without = undone.differences(x)["model_pct"]
-        rows[key] = (full - without) / full.where(full != 0)
+        rows[key] = share_lost(problem.differences(reset))
+    for key, value in (arm or {}).items():
+        if value != lookup(reference, key):
+            undone = with_levers(problem.treatment, {key: lookup(reference, key)})
+            rows[key] = share_lost(problem.with_treatment(undone).differences(x))
     return pd.DataFrame(rows)
 
 
@@ -212,7 +224,8 @@ class ArmFit:
 
 
 def arm_settings(arms: dict[str, list]) -> list[dict[str, object]]:
-    """Every combination of the categorical levers' values (one dict per arm)."""
+    """Every combination of the categorical levers' values (one dict per arm; with no
+    categorical levers, one empty arm)."""
     return [dict(zip(arms, values, strict=True)) for values in itertools.product(*arms.values())]
 
 
@@ -226,7 +239,7 @@ def fit_arms(
     marketing goal x agreed lead definition): a response surface cannot span a choice, so
     each arm gets its own design. Returns the arms' fits, best (lowest misfit) first."""
     fits = []
-    for arm in arm_settings(arms) or [{}]:
+    for arm in arm_settings(arms):
         arm_problem = problem.with_treatment(with_levers(problem.treatment, arm))
         x, misfit, _ = fit_levers(arm_problem, on_evaluation=on_evaluation, **kwargs)
         fits.append(ArmFit(arm, x, misfit, arm_problem))

@@ -26,6 +26,18 @@ FINAL = [
     "response_hours",
 ]
 
+#: Run totals carried into the summary (sums over all weeks).
+TOTALS = ("leads_leaked", "leads_rejected", "leads_ignored", "marketing_spend", "sales_cost")
+#: Every KPI column of summary.csv (one value per run).
+SUMMARY_KPIS = (
+    *FINAL[1:],
+    "revenue_first_half",
+    "revenue_second_half",
+    "revenue_growth",
+    "revenue_growth_pct",
+    *TOTALS,
+)
+
 
 def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
     """Summarise one run's weekly KPIs (rows in week order, one scenario and seed).
@@ -49,6 +61,6 @@ def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
     second_weeks = len(run) - half
     row["revenue_growth"] = 52.0 * (second / max(second_weeks, 1) - first / max(half, 1))
     row["revenue_growth_pct"] = 100.0 * (second / first - 1.0) if first > 0 else float("nan")
-    for key in ("leads_leaked", "leads_rejected", "leads_ignored", "marketing_spend", "sales_cost"):
+    for key in TOTALS:
         row[key] = float(run[key].sum())
     return row
