@@ -287,3 +287,12 @@ def test_help_loads_neither_the_model_nor_the_numerics(args):
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "LOADED=", done.stdout[-300:]
+
+
+def test_attribute_max_runs_default_is_the_attribution_limit():
+    """cli.py repeats the limit as a literal so that --help loads nothing; keep them equal."""
+    from gtmsim.attribution import SHAPLEY_MAX_RUNS
+    from gtmsim.cli import main
+
+    option = next(p for p in main.commands["attribute"].params if p.name == "max_runs")
+    assert option.default == SHAPLEY_MAX_RUNS
