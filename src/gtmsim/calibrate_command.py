@@ -329,6 +329,14 @@ def calibrate(
             "customers, so no CAC): this fit means nothing. Use a larger market (--n) or more "
             "weeks (--weeks)."
         )
+    missed = fresh.index[fresh["z"].abs() > 3].tolist()
+    if missed:
+        errors.print(
+            f"[yellow]Warning:[/] on fresh seeds the fit misses {', '.join(missed)} by more than "
+            "3 standard errors of seed noise: no lever setting within the bounds reached the "
+            "target, or the fit needs more seeds (--seeds) or design points (--design). Widen "
+            "the bounds or add levers (--lever, --arm) before trusting it."
+        )
     console.print(
         "\nShare of each difference lost when one lever is reset to the baseline's value"
         "\n(0 = the lever carries none of it; shares of a noisy difference are noisy too):"
@@ -419,7 +427,8 @@ def scenario_text(
 ) -> str:
     """The fitted scenario file: extends the treatment, sets the fitted levers, and says in
     comments what it was fitted to, how well it matched on fresh seeds, and which fitted
-    levers made no difference at all in the chosen arm (``inert``)."""
+    levers changed nothing when reset to the baseline's value (``inert``: no effect in this arm,
+    or fitted at the baseline's value)."""
     lines = [
         f"# Calibrated: {treatment} levers fitted to targets {', '.join(targets)} vs {baseline}.",
         "# Fit re-run on fresh seeds: median paired % difference [90% interval over seeds],",
@@ -436,7 +445,7 @@ def scenario_text(
     sections: dict[str, list[str]] = {}
     for key, value in {**best.arm, **fitted}.items():
         section, name = key.rsplit(".", 1)
-        note = "  # no effect in this arm" if key in inert else ""
+        note = "  # resetting it to the baseline's value changed nothing" if key in inert else ""
         sections.setdefault(section, []).append(f"{name} = {toml_value(value)}{note}")
     for section, entries in sections.items():
         lines += [f"[{section}]", *entries, ""]
