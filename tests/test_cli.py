@@ -20,7 +20,8 @@ from click.testing import CliRunner, Result
 
 from gtmsim.cli import main
 from gtmsim.results import FORMAT_VERSION, ResultsError, read_results
-from gtmsim.scenario_files import purpose, shipped_scenarios
+from gtmsim.runner import replicate_seeds, run_batch
+from gtmsim.scenario_files import load_scenario, purpose, shipped_scenarios
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROSPECTS = 2_000
@@ -296,3 +297,69 @@ def test_attribute_max_runs_default_is_the_attribution_limit():
 
     option = next(p for p in main.commands["attribute"].params if p.name == "max_runs")
     assert option.default == SHAPLEY_MAX_RUNS
+
+
+def interrupt_on_call(monkeypatch, module, name: str, call: int) -> None:
+    """Make ``module.name`` behave as usual until its ``call``-th call, which is a Ctrl-C."""
+    original = getattr(module, name)
+    calls = []
+
+    def wrapper(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+
+
+def test_run_batch_passes_ctrl_c_on_unless_asked_to_keep_finished_runs(monkeypatch):
+    """A library caller (calibration, Bass check) must not carry on with fewer seeds after a
+    Ctrl-C; `gtmsim run` keeps the runs that finished and says so."""
+    import gtmsim.runner
+    from gtmsim.calibration import with_levers
+
+    small = with_levers(load_scenario("separate"), {"market.prospects": 300})
+    seeds = replicate_seeds(5, 3)
+    interrupt_on_call(monkeypatch, gtmsim.runner, "_run_task", 2)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([small], seeds, 3, workers=1)
+    interrupt_on_call(monkeypatch, gtmsim.runner, "_run_task", 2)
+    batch = run_batch([small], seeds, 3, workers=1, keep_partial=True)
+    assert batch.interrupted and len(batch.runs) == 1 and not batch.complete
+
+
+def test_ctrl_c_during_run_saves_the_finished_runs(tmp_path, monkeypatch):
+    import gtmsim.runner
+
+    interrupt_on_call(monkeypatch, gtmsim.runner, "_run_task", 3)
+    out = tmp_path / "partial"
+    args = ["run", "separate", "--seeds", "3", "--weeks", "3", "--workers", "1", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    assert pd.read_csv(out / "summary.csv")["seed"].nunique() == 2
+
+
+def test_ctrl_c_during_calibration_saves_the_arms_already_fitted(tmp_path, monkeypatch):
+    import gtmsim.calibration
+
+    interrupt_on_call(monkeypatch, gtmsim.calibration, "fit_levers", 2)
+    args = [
+        *(
+            "calibrate",
+            "--target",
+            "leads_leaked=-60",
+            "--lever",
+            "organisation.handoff_leakage=0:0.3",
+        ),
+        *("--arm", "organisation.meeting_cadence=weekly,never", "--seeds", "2", "--n", "800"),
+        *("--weeks", "8", "--design", "6", "--workers", "1", "--out", str(tmp_path)),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    report = json.loads((tmp_path / "calibration.json").read_text())
+    assert report["complete"] is False and len(report["arm_fits"]) == 1
+    assert report["arm_fits"][0]["arm"] == {"organisation.meeting_cadence": "weekly"}
+    assert not (tmp_path / "scenario.toml").exists()

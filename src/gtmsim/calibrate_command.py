@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -274,37 +275,61 @@ def calibrate(
     problem = Problem(base, treat, bounds, target_values, replicate_seeds(2025, seeds), weeks, pool)
     n_arms = len(arm_settings(arm_values))
     total = n_arms * (design + 1) + 2 + len(bounds) + len(arm_values)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(
-            f"calibrating {len(bounds)} levers in {n_arms} arms on {seeds} seeds", total=total
+    out_dir = out or default_out_dir(["calibration"])
+    settings = {
+        "baseline": baseline,
+        "treatment": treatment,
+        "targets_pct": target_values,
+        "bounds": bounds,
+        "arms": arm_values,
+        "seeds": seeds,
+        "prospects": prospects,
+        "weeks": weeks,
+        "design_points": design,
+    }
+    finished: list[ArmFit] = []
+    try:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=errors,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(
+                f"calibrating {len(bounds)} levers in {n_arms} arms on {seeds} seeds", total=total
+            )
+            fits = fit_arms(
+                problem,
+                arm_values,
+                design_points=design,
+                on_evaluation=lambda: progress.advance(task),
+                into=finished,
+            )
+            best = fits[0]
+            fresh = best.problem.differences(best.levers, replicate_seeds(4242, seeds))
+            progress.advance(task)
+            contributions = lever_contributions(best.problem, best.levers, base, best.arm)
+            progress.advance(task, len(bounds) + len(arm_values))
+        spread = (
+            seed_spread(
+                best.problem,
+                [replicate_seeds(7000 + i, seeds) for i in range(refits)],
+                design_points=design,
+            )
+            if refits
+            else None
         )
-        fits = fit_arms(
-            problem,
-            arm_values,
-            design_points=design,
-            on_evaluation=lambda: progress.advance(task),
+    except KeyboardInterrupt:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        partial = {**settings, "complete": False, "arm_fits": arm_records(finished)}
+        write_atomic(out_dir / "calibration.json", json.dumps(json_safe(partial), indent=2) + "\n")
+        errors.print(
+            f"Interrupted: {len(finished)} of {n_arms} arm(s) were fitted and are saved in "
+            f"{out_dir / 'calibration.json'} (complete: false); no scenario file was written."
         )
-        best = fits[0]
-        fresh = best.problem.differences(best.levers, replicate_seeds(4242, seeds))
-        progress.advance(task)
-        contributions = lever_contributions(best.problem, best.levers, base, best.arm)
-        progress.advance(task, len(bounds) + len(arm_values))
-    spread = (
-        seed_spread(
-            best.problem,
-            [replicate_seeds(7000 + i, seeds) for i in range(refits)],
-            design_points=design,
-        )
-        if refits
-        else None
-    )
+        sys.exit(130)
     fitted = simulated_values(best.problem, best.levers)
     console.print(
         f"Fitted {n_arms} arm(s) x {design + 1} lever settings x {seeds} seeds, "
@@ -345,26 +370,11 @@ def calibrate(
     if spread is not None:
         console.print("\nRefits on other seed sets (the fit's seed noise):")
         console.print(short_names(spread.T).to_string(float_format=lambda v: f"{v:.3g}"))
-    out_dir = out or default_out_dir(["calibration"])
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
-        "baseline": baseline,
-        "treatment": treatment,
-        "targets_pct": target_values,
-        "bounds": bounds,
-        "arms": arm_values,
-        "seeds": seeds,
-        "prospects": prospects,
-        "weeks": weeks,
-        "design_points": design,
-        "arm_fits": [
-            {
-                "arm": fit.arm,
-                "levers": simulated_values(fit.problem, fit.levers),
-                "misfit": fit.misfit,
-            }
-            for fit in fits
-        ],
+        **settings,
+        "complete": True,
+        "arm_fits": arm_records(fits),
         "fitted": {**best.arm, **fitted},
         "misfit": best.misfit,
         "fit_on_fresh_seeds": fresh.reset_index().to_dict("records"),
@@ -382,6 +392,14 @@ def calibrate(
         scenario_text(treatment, targets, baseline, best, fitted, fresh, inert),
     )
     console.print(f"\nWritten: {out_dir / 'calibration.json'}, {out_dir / 'scenario.toml'}")
+
+
+def arm_records(fits: list[ArmFit]) -> list[dict]:
+    """Each arm's setting, fitted levers (as simulated) and misfit, for calibration.json."""
+    return [
+        {"arm": fit.arm, "levers": simulated_values(fit.problem, fit.levers), "misfit": fit.misfit}
+        for fit in fits
+    ]
 
 
 def simulated_values(problem: Problem, x: np.ndarray) -> dict[str, float | int]:

@@ -233,12 +233,14 @@ def fit_arms(
     problem: Problem,
     arms: dict[str, list],
     on_evaluation: Callable[[], None] | None = None,
+    into: list[ArmFit] | None = None,
     **kwargs,
 ) -> list[ArmFit]:
     """Fit the continuous levers separately in every arm of the categorical levers (e.g.
     marketing goal x agreed lead definition): a response surface cannot span a choice, so
-    each arm gets its own design. Returns the arms' fits, best (lowest misfit) first."""
-    fits = []
+    each arm gets its own design. Returns the arms' fits, best (lowest misfit) first; each
+    finished fit is also appended to ``into`` at once (kept if a Ctrl-C stops the rest)."""
+    fits = [] if into is None else into
     for arm in arm_settings(arms):
         arm_problem = problem.with_treatment(with_levers(problem.treatment, arm))
         x, misfit, _ = fit_levers(arm_problem, on_evaluation=on_evaluation, **kwargs)

@@ -126,7 +126,14 @@ def run_and_save(
         console=errors,
     ) as progress:
         task = progress.add_task(f"{' vs '.join(labels)}: {n_weeks} weeks", total=total)
-        batch = run_batch(loaded, seed_list, n_weeks, pool, on_done=lambda: progress.advance(task))
+        batch = run_batch(
+            loaded,
+            seed_list,
+            n_weeks,
+            pool,
+            on_done=lambda: progress.advance(task),
+            keep_partial=True,
+        )
     if not batch.runs:
         errors.print("Interrupted before any run finished; nothing was written.")
         sys.exit(130)

@@ -75,10 +75,13 @@ def run_batch(
     weeks: int,
     workers: int = 1,
     on_done: Callable[[], None] | None = None,
+    keep_partial: bool = False,
 ) -> Batch:
     """Run every scenario on every seed. ``workers`` > 1 uses a process pool.
 
-    On Ctrl-C the runs already finished are kept and the batch is marked interrupted.
+    On Ctrl-C the KeyboardInterrupt goes on to the caller, so no computation silently carries
+    on with fewer seeds; with ``keep_partial`` (for callers that save what finished, like
+    ``gtmsim run``) the runs already finished are kept and the batch is marked interrupted.
     """
     batch = Batch(list(scenarios), list(seeds), weeks)
     tasks = {
@@ -89,6 +92,8 @@ def run_batch(
     try:
         map_tasks(_run_task, tasks, workers, on_done, into=batch.runs)
     except KeyboardInterrupt:
+        if not keep_partial:
+            raise
         batch.interrupted = True
     return batch
 
