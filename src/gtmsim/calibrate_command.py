@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from gtmsim.cli_options import prospects_option, workers_option
+from gtmsim.cli_options import progress_bar, prospects_option, workers_option
 
 if TYPE_CHECKING:  # the model and scipy load when the command runs, not for `gtmsim --help`
     import numpy as np
@@ -289,14 +288,7 @@ def calibrate(
     }
     finished: list[ArmFit] = []
     try:
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=errors,
-            transient=True,
-        ) as progress:
+        with progress_bar(errors, remaining=False, transient=True) as progress:
             task = progress.add_task(
                 f"calibrating {len(bounds)} levers in {n_arms} arms on {seeds} seeds", total=total
             )

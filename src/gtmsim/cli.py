@@ -8,16 +8,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from gtmsim.calibrate_command import calibrate
-from gtmsim.cli_options import prospects_option, workers_option
+from gtmsim.cli_options import progress_bar, prospects_option, workers_option
 
 # Commands import what they need when they run, so `gtmsim --help` answers at once instead of
 # loading the model, pandas, scipy and matplotlib first.
@@ -117,14 +110,7 @@ def run_and_save(
     out_dir = out or default_out_dir(labels)
     total = len(loaded) * n_seeds
     pool = workers or min(default_workers(), total)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-    ) as progress:
+    with progress_bar(errors) as progress:
         task = progress.add_task(f"{' vs '.join(labels)}: {n_weeks} weeks", total=total)
         batch = run_batch(
             loaded,
@@ -329,14 +315,7 @@ def check_bass(
     from gtmsim.runner import default_workers
 
     mixing = "network" if network else "well_mixed"
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
+    with progress_bar(errors, remaining=False, transient=True) as progress:
         task = progress.add_task(
             f"Bass p={p:g} q={q:g}, {prospects:,} prospects, {mixing}", total=seeds
         )
@@ -456,14 +435,7 @@ def attribute_command(
             f"more than --max-runs {max_runs}; use fewer seeds or raise --max-runs."
         )
     seed_list = replicate_seeds(loaded.simulation.base_seed, seeds)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-    ) as progress:
+    with progress_bar(errors) as progress:
         task = progress.add_task(
             f"{loaded.name}: {prospects:,} prospects, {weeks} weeks, {seeds} seeds", total=total
         )

@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+def progress_bar(console: Console, *, remaining: bool = True, transient: bool = False) -> Progress:
+    """The progress bar every long command shows on ``console`` (stderr): what runs, a bar,
+    done/total, time elapsed and (``remaining``) the estimated time left. A ``transient`` bar
+    disappears when done, for commands whose output follows on the same screen."""
+    columns = ["[progress.description]{task.description}", BarColumn(), MofNCompleteColumn()]
+    columns.append(TimeElapsedColumn())
+    if remaining:
+        columns.append(TimeRemainingColumn())
+    return Progress(*columns, console=console, transient=transient)
+
 
 workers_option = click.option(
     "--workers",
