@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
-from gtmsim.cli_options import progress_bar, prospects_option, workers_option
+from gtmsim.cli_options import out_option, progress_bar, prospects_option, workers_option
 
 if TYPE_CHECKING:  # the model and scipy load when the command runs, not for `gtmsim --help`
     import numpy as np
@@ -217,11 +216,7 @@ def toml_value(value: object) -> str:
     help="Refits on other seed sets, to show the fit's seed noise.",
 )
 @workers_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for calibration.json and the fitted scenario.",
-)
+@out_option("calibration.json and scenario.toml [default: results/calibration-<time>]")
 def calibrate(
     baseline,
     treatment,

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from gtmsim.calibrate_command import calibrate
-from gtmsim.cli_options import progress_bar, prospects_option, workers_option
+from gtmsim.cli_options import out_option, progress_bar, prospects_option, workers_option
 
 # Commands import what they need when they run, so `gtmsim --help` answers at once instead of
 # loading the model, pandas, scipy and matplotlib first.
@@ -62,11 +62,7 @@ def run_options(default_seeds: str):
                     type=click.IntRange(min=1, max=2080),
                     help="Weeks to simulate [default: the scenario's simulation.weeks, 104].",
                 ),
-                click.option(
-                    "--out",
-                    type=click.Path(file_okay=False, path_type=Path),
-                    help="Results folder [default: results/<names>-<time>].",
-                ),
+                out_option("the results [default: results/<names>-<time>]"),
                 workers_option,
                 click.option(
                     "--base-seed",
@@ -287,11 +283,7 @@ def check() -> None:
     help="Imitate social ties instead of the whole market (not Bass's assumption).",
 )
 @workers_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for bass.csv and bass.png [default: results/bass-check-<time>].",
-)
+@out_option("bass.csv and bass.png [default: results/bass-check-<time>]")
 def check_bass(
     p: float,
     q: float,
@@ -384,11 +376,7 @@ def check_bass(
     help="Refuse a Shapley enumeration that needs more runs than this.",
 )
 @workers_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for attribution.csv, runs.csv, attribution.png [default: results/attribution-<time>].",
-)
+@out_option("attribution.csv, runs.csv, attribution.png [default: results/attribution-<time>]")
 def attribute_command(
     scenario: str,
     seeds: int,

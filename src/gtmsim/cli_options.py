@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.progress import (
@@ -17,8 +19,12 @@ def progress_bar(console: Console, *, remaining: bool = True, transient: bool = 
     """The progress bar every long command shows on ``console`` (stderr): what runs, a bar,
     done/total, time elapsed and (``remaining``) the estimated time left. A ``transient`` bar
     disappears when done, for commands whose output follows on the same screen."""
-    columns = ["[progress.description]{task.description}", BarColumn(), MofNCompleteColumn()]
-    columns.append(TimeElapsedColumn())
+    columns = [
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     if remaining:
         columns.append(TimeRemainingColumn())
     return Progress(*columns, console=console, transient=transient)
@@ -41,4 +47,11 @@ def prospects_option(default: int, minimum: int):
         default=default,
         show_default=True,
         help="Market size (prospects).",
+    )
+
+
+def out_option(what: str):
+    """``--out``: the folder a command writes ``what`` into (created if missing)."""
+    return click.option(
+        "--out", type=click.Path(file_okay=False, path_type=Path), help=f"Folder for {what}."
     )
