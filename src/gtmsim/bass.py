@@ -19,11 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gtmsim.params import WEEKS_PER_YEAR
 from gtmsim.runner import replicate_seeds, run_batch
 from gtmsim.scenario import Scenario
 from gtmsim.scenario_files import load_scenario
-
-WEEKS_PER_YEAR = 52.0
 
 
 def bass_closed_form(p: float, q: float, years: np.ndarray) -> np.ndarray:

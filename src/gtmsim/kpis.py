@@ -143,7 +143,7 @@ class KpiBook:
     def record_leaked(self, n: int) -> None:
         self.add("leads_leaked", n)
 
-    def record_rejected(self, n: int = 1) -> None:
+    def record_rejected(self, n: int) -> None:
         self.add("leads_rejected", n)
 
     def record_ignored(self, n: int = 1) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import Field, model_validator
 from scipy import sparse
 
-from gtmsim.params import Params, param, weekly_rate_from_annual
+from gtmsim.params import WEEKS_PER_YEAR, Params, param, weekly_rate_from_annual
 
 if TYPE_CHECKING:
     from gtmsim.model import GrowthModel
@@ -335,12 +335,12 @@ class Population:
         open_ = np.flatnonzero(~customer)
         if self.params.word_of_mouth_mixing == "well_mixed":
             hazard = innovation_per_year + q * customer.mean()
-            k = int(rng.binomial(len(open_), -np.expm1(-hazard / 52.0)))
+            k = int(rng.binomial(len(open_), -np.expm1(-hazard / WEEKS_PER_YEAR)))
             adopters = np.sort(rng.choice(open_, size=k, replace=False))
         else:
             share = self.contact_share(customer.astype(float))[open_]
             hazard = innovation_per_year + q * share
-            adopters = open_[rng.random(len(open_)) < -np.expm1(-hazard / 52.0)]
+            adopters = open_[rng.random(len(open_)) < -np.expm1(-hazard / WEEKS_PER_YEAR)]
         self.stage[adopters] = Stage.CUSTOMER
         self.lead_stage[adopters] = LeadStage.WON
         return adopters
@@ -434,14 +434,6 @@ class Prospect(mesa.Agent):
     @property
     def trust(self) -> float:
         return float(self.population.trust[self.index])
-
-    @property
-    def stage(self) -> Stage:
-        return Stage(int(self.population.stage[self.index]))
-
-    @property
-    def lead_stage(self) -> LeadStage:
-        return LeadStage(int(self.population.lead_stage[self.index]))
 
     @property
     def lead_score(self) -> float:

@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from gtmsim.market import LeadStage, Stage
-from gtmsim.params import Params, param
+from gtmsim.params import WEEKS_PER_YEAR, Params, param
 
 if TYPE_CHECKING:
     from gtmsim.model import GrowthModel
@@ -245,6 +245,7 @@ class MarketingDepartment(mesa.Agent):
         self.channel_share = self.planned_share.copy()
         self.segment_focus = np.ones(len(model.population.segment_names))
         self.adstock = np.zeros(len(self.channels))
+        self.carryover = np.array([c.carryover for c in self.channels])
         self.stream = model.streams["marketing"]
         self.exposures_by_segment = np.zeros(len(model.population.segment_names))
         pop = model.population
@@ -260,7 +261,7 @@ class MarketingDepartment(mesa.Agent):
     def weekly_budget(self, week: int) -> float:
         """Money available this week (currency/week), after any budget cut."""
         p = self.params
-        budget = p.annual_budget / 52.0
+        budget = p.annual_budget / WEEKS_PER_YEAR
         if p.budget_cut_week is not None and week >= p.budget_cut_week:
             budget *= 1.0 - p.budget_cut_fraction
         return budget
@@ -272,8 +273,7 @@ class MarketingDepartment(mesa.Agent):
         book = model.kpis
         spend = self.weekly_budget(model.week) * self.channel_share
         book.record_spend(spend)
-        carry = np.array([c.carryover for c in self.channels])
-        self.adstock = spend + carry * self.adstock
+        self.adstock = spend + self.carryover * self.adstock
         for c, channel in enumerate(self.channels):
             reach = channel.max_weekly_reach * -np.expm1(
                 -self.adstock[c] / channel.saturation_spend

@@ -9,6 +9,7 @@ from gtmsim.kpis import KPIS, KpiBook, weekly_row
 from gtmsim.market import Population, Prospect
 from gtmsim.marketing import MarketingDepartment
 from gtmsim.organisation import Organisation
+from gtmsim.params import WEEKS_PER_YEAR
 from gtmsim.sales import SalesRep
 from gtmsim.scenario import Scenario
 from gtmsim.touches import TouchLog
@@ -96,7 +97,9 @@ class GrowthModel(mesa.Model):
             self._cut_headcount(self.params.sales.headcount_cut_fraction)
         self.marketing.step()
         self.organisation.deliver()
-        self.kpis.record_sales_cost(len(self.reps) * self.params.sales.annual_cost_per_rep / 52.0)
+        self.kpis.record_sales_cost(
+            len(self.reps) * self.params.sales.annual_cost_per_rep / WEEKS_PER_YEAR
+        )
         if self.reps:
             self.agents_by_type[SalesRep].shuffle_do("step")
         adopters = self.population.adopt_directly(

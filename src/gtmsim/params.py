@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 #: Hours in a week: converts weekly steps to the hours in which response delays are stated.
 HOURS_PER_WEEK = 168.0
 
+#: Weeks in a year: converts yearly budgets, costs and hazards to the model's weekly steps.
+WEEKS_PER_YEAR = 52.0
+
 #: The fit and trust of an "average" prospect, at which sales odds equal their base values.
 REFERENCE_LEVEL = 0.5
 
@@ -60,4 +63,4 @@ def weekly_rate_from_annual(annual_loss: float) -> float:
     ``annual_loss`` is a probability per year (e.g. 0.33 = a third is lost in a year);
     the result is the per-week share so that 52 weekly losses compound to it.
     """
-    return 1.0 - (1.0 - annual_loss) ** (1.0 / 52.0)
+    return 1.0 - (1.0 - annual_loss) ** (1.0 / WEEKS_PER_YEAR)

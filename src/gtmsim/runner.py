@@ -84,9 +84,10 @@ def run_batch(
     ``gtmsim run``) the runs already finished are kept and the batch is marked interrupted.
     """
     batch = Batch(list(scenarios), list(seeds), weeks)
+    specs = [scenario.model_dump_json() for scenario in batch.scenarios]
     tasks = {
-        (i, j): (scenario.model_dump_json(), seed, weeks)
-        for i, scenario in enumerate(batch.scenarios)
+        (i, j): (spec, seed, weeks)
+        for i, spec in enumerate(specs)
         for j, seed in enumerate(batch.seeds)
     }
     try:

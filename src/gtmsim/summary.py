@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gtmsim.params import WEEKS_PER_YEAR
+
 #: Last-week KPIs carried into the summary.
 FINAL = [
     "week",
@@ -59,7 +61,7 @@ def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
     row["revenue_first_half"] = first
     row["revenue_second_half"] = second
     second_weeks = len(run) - half
-    row["revenue_growth"] = 52.0 * (second / max(second_weeks, 1) - first / max(half, 1))
+    row["revenue_growth"] = WEEKS_PER_YEAR * (second / max(second_weeks, 1) - first / max(half, 1))
     row["revenue_growth_pct"] = 100.0 * (second / first - 1.0) if first > 0 else float("nan")
     for key in TOTALS:
         row[key] = float(run[key].sum())
