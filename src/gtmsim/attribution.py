@@ -75,7 +75,7 @@ from gtmsim.plots import save_figure
 from gtmsim.plots_attribution import plot_attribution
 from gtmsim.results import write_atomic
 from gtmsim.runner import map_tasks
-from gtmsim.scenario import Scenario
+from gtmsim.scenario import Scenario, with_levers
 
 #: Heuristic rules, in the order they are reported.
 RULES = ("first_touch", "last_touch", "linear", "time_decay")
@@ -477,18 +477,12 @@ def attribute(
             f"{len(seeds)} seeds = {total} runs, more than the limit of {max_runs}; use fewer "
             f"seeds or channels, or raise the limit."
         )
-    data = scenario.model_dump()
-    data["simulation"]["record_touches"] = True
-    base = Scenario.model_validate(data)
+    base = with_levers(scenario, {"simulation.record_touches": True})
     tasks = {}
     for removed in removals:
         variant = without(base, removed)
         if removed:  # counterfactuals need revenue only; recording touches changes no draw
-            variant = variant.model_copy(
-                update={
-                    "simulation": variant.simulation.model_copy(update={"record_touches": False})
-                }
-            )
+            variant = with_levers(variant, {"simulation.record_touches": False})
         for j, seed in enumerate(seeds):
             tasks[removed, j] = (variant.model_dump_json(), seed, weeks, half_life, not removed)
     results = map_tasks(_run_task, tasks, workers, on_done)
@@ -521,11 +515,7 @@ def attribute(
 
 def sized(scenario: Scenario, prospects: int | None) -> Scenario:
     """``scenario`` with ``prospects`` prospects (unchanged if None)."""
-    if prospects is None:
-        return scenario
-    data = scenario.model_dump()
-    data["market"]["prospects"] = prospects
-    return Scenario.model_validate(data)
+    return scenario if prospects is None else with_levers(scenario, {"market.prospects": prospects})
 
 
 def _cell(row: dict | None, interval: bool) -> str:

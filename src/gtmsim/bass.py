@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gtmsim.comparison import INTERVAL
 from gtmsim.params import WEEKS_PER_YEAR
 from gtmsim.runner import replicate_seeds, run_batch
-from gtmsim.scenario import Scenario
+from gtmsim.scenario import Scenario, with_levers
 from gtmsim.scenario_files import load_scenario
 
 
@@ -44,14 +45,14 @@ def bass_scenario(
     p: float, q: float, prospects: int, weeks: int, mixing: str = "well_mixed"
 ) -> Scenario:
     """The shipped ``bass`` scenario with the given coefficients, market size and horizon."""
-    data = load_scenario("bass").model_dump()
-    data["marketing"]["direct_adoption_per_year"] = p
-    data["market"]["imitation_per_year"] = q
-    data["market"]["prospects"] = prospects
-    data["market"]["word_of_mouth_mixing"] = mixing
-    data["simulation"]["weeks"] = weeks
-    data["name"] = f"bass-{mixing}"
-    return Scenario.model_validate(data)
+    levers = {
+        "marketing.direct_adoption_per_year": p,
+        "market.imitation_per_year": q,
+        "market.prospects": prospects,
+        "market.word_of_mouth_mixing": mixing,
+        "simulation.weeks": weeks,
+    }
+    return with_levers(load_scenario("bass"), levers, name=f"bass-{mixing}")
 
 
 @dataclass
@@ -89,12 +90,6 @@ class BassCheck:
         """Largest |discrete rule - closed form|, in percentage points (no sampling noise)."""
         return float(100.0 * np.max(np.abs(self.discrete - self.closed_form)))
 
-    def binomial_band_pp(self, sigmas: float = 4.0) -> np.ndarray:
-        """``sigmas`` x the binomial standard error of the seed-mean share at each week (pp)."""
-        f = self.closed_form
-        n = self.prospects * self.curves.shape[1]
-        return 100.0 * sigmas * np.sqrt(f * (1 - f) / n)
-
 
 def run_bass_check(
     p: float = 0.03,
@@ -117,7 +112,7 @@ def run_bass_check(
 
 def curves_table(check: BassCheck) -> pd.DataFrame:
     """The check as a tidy table (shares in % of market), for saving and plotting."""
-    low, high = np.percentile(check.curves.to_numpy(), [5.0, 95.0], axis=1)
+    low, high = np.percentile(check.curves.to_numpy(), INTERVAL, axis=1)
     return pd.DataFrame(
         {
             "week": check.weeks,

@@ -54,7 +54,7 @@ def parse_pairs(items: tuple[str, ...], what: str, option: str) -> dict[str, str
 
 def parameter_value(scenario: Scenario, key: str, option: str) -> object:
     """The current value of dotted ``key`` in ``scenario``; a clear error if there is none."""
-    from gtmsim.calibration import lookup
+    from gtmsim.scenario import lookup
 
     try:
         value = lookup(scenario, key)
@@ -116,7 +116,7 @@ def parse_bounds(items: tuple[str, ...], scenario: Scenario) -> dict[str, tuple[
 
 def parse_arms(items: tuple[str, ...], scenario: Scenario) -> dict[str, list]:
     """``KEY=V1,V2`` strings to {key: [distinct values]}, each checked by the scenario schema."""
-    from gtmsim.calibration import lookup, with_levers
+    from gtmsim.scenario import lookup, with_levers
 
     arms = {}
     for key, value in parse_pairs(
@@ -248,10 +248,10 @@ def calibrate(
         fit_arms,
         lever_contributions,
         seed_spread,
-        with_levers,
     )
     from gtmsim.results import default_out_dir, write_atomic
     from gtmsim.runner import default_workers, replicate_seeds
+    from gtmsim.scenario import with_levers
     from gtmsim.scenario_files import load_scenario
 
     base = with_levers(load_scenario(baseline), {"market.prospects": prospects})
@@ -268,7 +268,8 @@ def calibrate(
     pool = workers or default_workers()
     problem = Problem(base, treat, bounds, target_values, replicate_seeds(2025, seeds), weeks, pool)
     n_arms = len(arm_settings(arm_values))
-    total = n_arms * (design + 1) + 2 + len(bounds) + len(arm_values)
+    # each arm's design and confirming run, the fresh-seed check, one reset per lever
+    total = n_arms * (design + 1) + 1 + len(bounds) + len(arm_values)
     out_dir = out or default_out_dir(["calibration"])
     settings = {
         "baseline": baseline,
@@ -391,7 +392,7 @@ def arm_records(fits: list[ArmFit]) -> list[dict]:
 
 def simulated_values(problem: Problem, x: np.ndarray) -> dict[str, float | int]:
     """The lever values as the model ran them (whole-number parameters are rounded)."""
-    from gtmsim.calibration import lookup, with_levers
+    from gtmsim.scenario import lookup, with_levers
 
     scenario = with_levers(problem.treatment, dict(zip(problem.keys, x, strict=True)))
     return {key: lookup(scenario, key) for key in problem.keys}

@@ -23,33 +23,7 @@ from scipy.stats import qmc
 
 from gtmsim.comparison import median_interval, paired_relative_differences
 from gtmsim.runner import run_batch
-from gtmsim.scenario import Scenario
-
-
-def with_levers(scenario: Scenario, levers: dict[str, object], name: str | None = None) -> Scenario:
-    """A copy of ``scenario`` with dotted keys (e.g. ``organisation.handoff_leakage``) set.
-
-    Numbers keep the parameter's type (a fitted 12.7 reps becomes 12.7 -> 13, rounded);
-    anything else (a choice, "true"/"false") is checked and converted by the scenario's own
-    validation, so a bad value raises pydantic's ValidationError (a ValueError)."""
-    data = scenario.model_dump()
-    for key, value in levers.items():
-        node = data
-        *path, last = key.split(".")
-        for part in path:
-            node = node[part]
-        if last not in node:
-            raise KeyError(f"{key}: no such parameter")
-        current = node[last]
-        if isinstance(current, bool) or not isinstance(current, int | float):
-            node[last] = value
-        elif isinstance(current, int):
-            node[last] = round(float(value))
-        else:
-            node[last] = float(value)
-    if name is not None:
-        data["name"] = name
-    return Scenario.model_validate(data)
+from gtmsim.scenario import Scenario, lookup, with_levers
 
 
 @dataclass
@@ -176,14 +150,6 @@ def fit_levers(
     if on_evaluation:
         on_evaluation()
     return x, misfit, design_points + 1
-
-
-def lookup(scenario: Scenario, key: str):
-    """The value of dotted ``key`` (e.g. ``organisation.handoff_leakage``) in ``scenario``."""
-    node = scenario.model_dump()
-    for part in key.split("."):
-        node = node[part]
-    return node
 
 
 def lever_contributions(

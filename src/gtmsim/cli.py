@@ -105,7 +105,7 @@ def run_and_save(
     seed_list = replicate_seeds(first.base_seed if base_seed is None else base_seed, n_seeds)
     out_dir = out or default_out_dir(labels)
     total = len(loaded) * n_seeds
-    pool = workers or min(default_workers(), total)
+    pool = workers or default_workers()
     with progress_bar(errors) as progress:
         task = progress.add_task(f"{' vs '.join(labels)}: {n_weeks} weeks", total=total)
         batch = run_batch(
@@ -318,7 +318,7 @@ def check_bass(
             weeks,
             seeds,
             mixing,
-            workers or min(default_workers(), seeds),
+            workers or default_workers(),
             on_done=lambda: progress.advance(task),
         )
     table = curves_table(result)
@@ -433,7 +433,7 @@ def attribute_command(
             weeks,
             half_life,
             shapley,
-            workers or min(default_workers(), total),
+            workers or default_workers(),
             on_done=lambda: progress.advance(task),
             max_runs=max_runs,
         )

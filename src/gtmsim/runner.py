@@ -107,9 +107,11 @@ def map_tasks[K, T, R](
     into: dict[K, R] | None = None,
 ) -> dict[K, R]:
     """Apply a picklable top-level ``function`` to every task, in this process or in a pool of
-    ``workers`` processes; results are stored under each task's key as they finish (so a
-    Ctrl-C leaves the finished ones in ``into``), and ``on_done`` is called after each."""
+    up to ``workers`` processes (never more than there are tasks); results are stored under
+    each task's key as they finish (so a Ctrl-C leaves the finished ones in ``into``), and
+    ``on_done`` is called after each."""
     results: dict[K, R] = {} if into is None else into
+    workers = min(workers, len(tasks))  # never start more processes than there are tasks
     if workers <= 1:
         for key, task in tasks.items():
             results[key] = function(task)
