@@ -320,7 +320,9 @@ class Population:
         speakers = np.flatnonzero(values)
         return self.ties[:, speakers] @ values[speakers]
 
-    def adopt_directly(self, innovation_per_year: float, rng: np.random.Generator) -> np.ndarray:
+    def adopt_directly(
+        self, innovation_per_year: float, rng: np.random.Generator, week: int
+    ) -> np.ndarray:
         """Bass-style purchases without a sales contact; returns the new customers' indices.
 
         A non-customer's yearly hazard is ``p + q * F``, with p = ``innovation_per_year``
@@ -341,12 +343,13 @@ class Population:
             share = self.contact_share(customer.astype(float))[open_]
             hazard = innovation_per_year + q * share
             adopters = open_[rng.random(len(open_)) < -np.expm1(-hazard / WEEKS_PER_YEAR)]
-        self.stage[adopters] = Stage.CUSTOMER
-        self.lead_stage[adopters] = LeadStage.WON
+        self.make_customers(adopters, week)
         return adopters
 
-    def mark_bought(self, prospects: np.ndarray | int, week: int) -> None:
-        """Record the week in which prospects became customers."""
+    def make_customers(self, prospects: np.ndarray | int, week: int) -> None:
+        """``prospects`` buy in ``week`` (a won deal or a self-serve purchase) and stay customers."""
+        self.stage[prospects] = Stage.CUSTOMER
+        self.lead_stage[prospects] = LeadStage.WON
         self.bought_week[prospects] = week
 
     def decay(self) -> None:
@@ -451,13 +454,8 @@ class Prospect(mesa.Agent):
 
     def become_customer(self) -> None:
         """The deal is won: the prospect buys and stays a customer."""
-        pop = self.population
-        pop.stage[self.index] = Stage.CUSTOMER
-        pop.lead_stage[self.index] = LeadStage.WON
-        pop.mark_bought(self.index, self.model.week)
+        self.population.make_customers(self.index, self.model.week)
 
-    def return_to_nurture(self, until_week: int) -> None:
-        """Hand the prospect back to marketing until ``until_week`` (lost, rejected or ignored)."""
-        pop = self.population
-        pop.lead_stage[self.index] = LeadStage.NURTURE
-        pop.nurture_until[self.index] = until_week
+    def return_to_nurture(self) -> None:
+        """Hand the prospect back to marketing's nurture (lost, or its rep left)."""
+        self.model.return_to_nurture(self.index)

@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 
 from gtmsim.kpis import KPIS, KpiBook, weekly_row
-from gtmsim.market import Population, Prospect
+from gtmsim.market import LeadStage, Population, Prospect
 from gtmsim.marketing import MarketingDepartment
 from gtmsim.organisation import Organisation
 from gtmsim.params import WEEKS_PER_YEAR
@@ -43,7 +43,6 @@ class GrowthModel(mesa.Model):
             for name, child in zip(STREAMS, children, strict=True)
         }
         self.week = 0
-        self.nurture_cooldown_weeks = self.params.marketing.nurture_cooldown_weeks
         self.population = Population(self.params.market, self.streams["population"])
         self.prospects = [Prospect(self, i) for i in range(self.population.n)]
         self.kpis = KpiBook(len(self.params.marketing.channels))
@@ -103,10 +102,9 @@ class GrowthModel(mesa.Model):
         if self.reps:
             self.agents_by_type[SalesRep].shuffle_do("step")
         adopters = self.population.adopt_directly(
-            self.params.marketing.direct_adoption_per_year, self.streams["adoption"]
+            self.params.marketing.direct_adoption_per_year, self.streams["adoption"], self.week
         )
         self.kpis.record_self_serve(self.population.deal_value[adopters])
-        self.population.mark_bought(adopters, self.week)
         talked = self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
         if self.touches is not None:
             self.touches.add(talked, self.week, self.touches.word_of_mouth)
@@ -115,6 +113,13 @@ class GrowthModel(mesa.Model):
         self.organisation.review()
         self._row = weekly_row(self)
         self.datacollector.collect(self)
+
+    def return_to_nurture(self, prospects: np.ndarray | int) -> None:
+        """Hand leads back to marketing's nurture (leaked, rejected, ignored, lost, or their
+        rep left): they may qualify again after ``marketing.nurture_cooldown_weeks``."""
+        pop = self.population
+        pop.lead_stage[prospects] = LeadStage.NURTURE
+        pop.nurture_until[prospects] = self.week + self.params.marketing.nurture_cooldown_weeks
 
     def run(self, weeks: int | None = None) -> None:
         """Run ``weeks`` steps (default: the scenario's ``simulation.weeks``)."""

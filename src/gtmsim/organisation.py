@@ -150,8 +150,7 @@ class Organisation:
         np.add.at(self.mqls_by_segment, pop.segment[mqls], 1)
         np.add.at(self.mqls_by_channel, pop.lead_channel[mqls], 1)
         leaked = self.stream.random(len(mqls)) < self.params.handoff_leakage
-        pop.lead_stage[mqls[leaked]] = LeadStage.NURTURE
-        pop.nurture_until[mqls[leaked]] = self.model.week + self.model.nurture_cooldown_weeks
+        self.model.return_to_nurture(mqls[leaked])
         self.model.kpis.record_leaked(int(leaked.sum()))
         arrival = self.model.week + int(self.params.handoff_delay_hours // HOURS_PER_WEEK)
         self.in_flight.append((arrival, mqls[~leaked]))
@@ -181,8 +180,7 @@ class Organisation:
                 rep.receive(prospect, week, self.params.handoff_delay_hours)
         kpis.record_ignored(len(uncovered))
         back = np.concatenate([below, np.asarray(uncovered, dtype=arrived.dtype)])
-        pop.lead_stage[back] = LeadStage.NURTURE
-        pop.nurture_until[back] = week + model.nurture_cooldown_weeks
+        model.return_to_nurture(back)
 
     def route(self, prospect: Prospect) -> SalesRep | None:
         """Round-robin a lead to the next rep of its segment's territory (None if uncovered)."""

@@ -210,12 +210,11 @@ class SalesRep(mesa.Agent):
 
     def leave(self) -> None:
         """The rep leaves the company: its leads and deals go back to marketing's nurture."""
-        until = self.model.week + self.model.nurture_cooldown_weeks
         prospects = [lead.prospect for lead in self.queue]
         prospects += [prospect for prospect, _ in self.sqls]
         prospects += [deal.prospect for deal in self.deals]
         for prospect in prospects:
-            prospect.return_to_nurture(until)
+            prospect.return_to_nurture()
         self.queue, self.sqls, self.deals = [], [], []
         self.remove()
 
@@ -253,7 +252,7 @@ class SalesRep(mesa.Agent):
             kpis.record_win(deal.prospect, week - deal.opened_week)
             self.model.organisation.report_win(deal.prospect)
         else:
-            deal.prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)
+            deal.prospect.return_to_nurture()
             kpis.record_loss()
 
     def advance_sqls(self, week: int) -> None:
@@ -270,7 +269,7 @@ class SalesRep(mesa.Agent):
                 prospect.move_to(LeadStage.OPPORTUNITY)
                 self.model.kpis.record_opportunity()
             else:
-                prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)
+                prospect.return_to_nurture()
         self.sqls = []
 
     def response_delay_hours(self, lead: QueuedLead, week: int) -> float:
@@ -288,7 +287,7 @@ class SalesRep(mesa.Agent):
                 hours -= p.hours_per_first_contact
                 self.qualify(lead, week)
             elif week - lead.arrived_week >= p.max_queue_weeks:
-                lead.prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)
+                lead.prospect.return_to_nurture()
                 self.model.kpis.record_ignored()
             else:
                 waiting.append(lead)
@@ -308,4 +307,4 @@ class SalesRep(mesa.Agent):
             self.sqls.append((lead.prospect, week))
             self.model.kpis.record_sql()
         else:
-            lead.prospect.return_to_nurture(week + self.model.nurture_cooldown_weeks)
+            lead.prospect.return_to_nurture()
