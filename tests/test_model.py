@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from conftest import small
-from gtmsim.market import Prospect, Stage
+from gtmsim.market import LeadStage, Prospect, Stage
 from gtmsim.model import GrowthModel
 from gtmsim.runner import run_one
 from gtmsim.sales import SalesRep
+from gtmsim.scenario import with_levers
 
 
 def test_journey_states_sum_to_market_size_every_week(separate, integrated):
@@ -73,3 +74,22 @@ def test_headcount_cut_removes_reps_their_cost_and_their_work(separate):
     in_work = np.isin(model.population.lead_stage, [2, 3, 4])  # queued, SQL, opportunity
     held = sum(len(r.queue) + len(r.sqls) + len(r.deals) for r in model.reps)
     assert in_work.sum() == held  # the leavers' leads and deals went back to nurture
+
+
+def test_self_serve_purchases_and_sales_wins_never_count_a_customer_twice(separate):
+    """With Bass-style self-serve purchases and sales both on, every customer is counted once,
+    either as a won deal or as a self-serve purchase, and stays a customer: a lead a rep is
+    working cannot also buy self-serve (before that rule, its deal was later won a second
+    time or the customer went back to nurture)."""
+    scenario = with_levers(
+        small(separate, prospects=3000), {"marketing.direct_adoption_per_year": 1.0}
+    )
+    model = GrowthModel(scenario, seed=3)
+    self_serve = 0
+    for _ in range(scenario.simulation.weeks):
+        model.step()
+        self_serve += model.kpi_row["self_serve"]
+    row, pop = model.kpi_row, model.population
+    assert row["cum_wins"] > 0 and self_serve > 0
+    assert row["customers"] == row["cum_wins"] + self_serve
+    assert np.all(pop.lead_stage[pop.stage == Stage.CUSTOMER] == LeadStage.WON)

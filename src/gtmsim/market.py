@@ -328,13 +328,18 @@ class Population:
         A non-customer's yearly hazard is ``p + q * F``, with p = ``innovation_per_year``
         (marketing's broad influence), q = ``imitation_per_year`` and F the share of customers
         among its contacts at the start of the week. One week's probability is
-        ``1 - exp(-(p + q F) / 52)`` (a constant hazard over the week).
+        ``1 - exp(-(p + q F) / 52)`` (a constant hazard over the week). Leads in the sales
+        pipeline (on their way to sales, queued, SQL or an open deal) buy through their rep, if
+        at all, so they are not candidates: otherwise a deal could be won from a customer.
         """
         q = self.params.imitation_per_year
         if innovation_per_year <= 0 and q <= 0:
             return np.empty(0, dtype=np.int64)
         customer = self.stage == Stage.CUSTOMER
-        open_ = np.flatnonzero(~customer)
+        in_pipeline = (self.lead_stage >= LeadStage.HANDOFF) & (
+            self.lead_stage <= LeadStage.OPPORTUNITY
+        )
+        open_ = np.flatnonzero(~customer & ~in_pipeline)
         if self.params.word_of_mouth_mixing == "well_mixed":
             hazard = innovation_per_year + q * customer.mean()
             k = int(rng.binomial(len(open_), -np.expm1(-hazard / WEEKS_PER_YEAR)))
