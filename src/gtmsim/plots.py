@@ -8,8 +8,6 @@ pyplot), so they are safe in servers, tests and worker processes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from itertools import pairwise
@@ -25,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from gtmsim.comparison import COMPARED, INTERVAL, median_interval, paired_relative_differences
-from gtmsim.results import read_results
+from gtmsim.results import atomic_path, read_results
 
 #: Okabe-Ito colour-blind-safe palette; scenarios take colours in the order they were run.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
@@ -381,18 +379,10 @@ def save_figure(fig: Figure, path: Path, dpi: int = 150) -> Path:
     path = Path(path)
     fmt = path.suffix.lstrip(".")
     _check_format(fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes the file private; figures are for sharing
-    try:
-        with matplotlib.rc_context({"svg.hashsalt": "gtmsim"}):
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # readable by others: figures are for sharing
+    with atomic_path(path, 0o644) as tmp, matplotlib.rc_context({"svg.hashsalt": "gtmsim"}):
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
     return path
 
 

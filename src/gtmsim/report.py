@@ -441,8 +441,7 @@ def write_report(folder: Path) -> list[Path]:
         draw_all(folder, fmt="png")
     blocks = build(meta, summary)
     paths = [folder / "report.md", folder / "report.html"]
-    write_atomic(paths[0], to_markdown(blocks, figures))
-    write_atomic(paths[1], to_html(blocks, figures))
-    for path in paths:
-        path.chmod(0o644)  # a handout: readable by others, like the figures
+    # a handout: readable by others, like the figures
+    write_atomic(paths[0], to_markdown(blocks, figures), mode=0o644)
+    write_atomic(paths[1], to_html(blocks, figures), mode=0o644)
     return paths

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -30,17 +32,27 @@ class ResultsError(Exception):
     """A results folder is missing, incomplete or unreadable; the message says how to fix it."""
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename, so readers never see half a file."""
+@contextmanager
+def atomic_path(path: Path, mode: int = 0o600) -> Iterator[Path]:
+    """A temporary file next to ``path`` (permissions ``mode``) to write into; it replaces
+    ``path`` when the block ends, or is removed if the block fails, so readers never see half
+    a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.chmod(tmp, mode)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path, mode) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
 
 
 def default_out_dir(names: list[str], root: Path = Path("results")) -> Path:
