@@ -22,7 +22,7 @@ from gtmsim.comparison import COMPARED, INTERVAL, comparison_table
 from gtmsim.plots import draw_all
 from gtmsim.results import read_results, write_atomic
 from gtmsim.scenario import Scenario
-from gtmsim.tables import format_diff, format_value
+from gtmsim.tables import format_diff, format_value, kpi_rows
 
 #: Figures of a results folder, in report order, with what to look at in each.
 FIGURES = {
@@ -226,20 +226,6 @@ def show(value: Any) -> str:
     if isinstance(value, int | float) and float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def kpi_rows(table: pd.DataFrame) -> list[list[str]]:
-    """The rows of the terminal's KPI table: label (unit), then per scenario median [interval]
-    and, after the first, the paired difference."""
-    rows = []
-    for _, kpi in table.groupby("kpi", sort=False):
-        cells = [f"{kpi.iloc[0]['label']} ({kpi.iloc[0]['unit']})"]
-        for i, r in enumerate(kpi.itertuples()):
-            mid, low, high = (format_value(v, r.unit) for v in (r.median, r.low, r.high))
-            cells.append(f"{mid} [{low}, {high}]")
-            cells += [format_diff(r.diff_pct_median, r.diff_pct_low, r.diff_pct_high)] * (i > 0)
-        rows.append(cells)
-    return rows
 
 
 def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) -> str:

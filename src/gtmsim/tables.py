@@ -42,18 +42,20 @@ def kpi_table(summary: pd.DataFrame, scenarios: list[str]) -> Table:
         table.add_column(name, justify="right")
         if i > 0:
             table.add_column(f"{name} vs {scenarios[0]}", justify="right")
-    for _, rows in table_data.groupby("kpi", sort=False):
-        first = rows.iloc[0]
-        cells = []
-        for i, (_, row) in enumerate(rows.iterrows()):
-            unit = row["unit"]
-            cells.append(
-                f"{format_value(row['median'], unit)} "
-                f"[{format_value(row['low'], unit)}, {format_value(row['high'], unit)}]"
-            )
-            if i > 0:
-                cells.append(
-                    format_diff(row["diff_pct_median"], row["diff_pct_low"], row["diff_pct_high"])
-                )
-        table.add_row(f"{first['label']} ({first['unit']})", *cells)
+    for cells in kpi_rows(table_data):
+        table.add_row(*cells)
     return table
+
+
+def kpi_rows(table: pd.DataFrame) -> list[list[str]]:
+    """The rows of the terminal's KPI table: label (unit), then per scenario median [interval]
+    and, after the first, the paired difference."""
+    rows = []
+    for _, kpi in table.groupby("kpi", sort=False):
+        cells = [f"{kpi.iloc[0]['label']} ({kpi.iloc[0]['unit']})"]
+        for i, r in enumerate(kpi.itertuples()):
+            mid, low, high = (format_value(v, r.unit) for v in (r.median, r.low, r.high))
+            cells.append(f"{mid} [{low}, {high}]")
+            cells += [format_diff(r.diff_pct_median, r.diff_pct_low, r.diff_pct_high)] * (i > 0)
+        rows.append(cells)
+    return rows
