@@ -18,16 +18,12 @@ import mesa
 import numpy as np
 from scipy import sparse
 
+from gtmsim.dashboard_server import CLASSROOM_PROSPECTS
 from gtmsim.model import GrowthModel
 from gtmsim.organisation import MEETING_CADENCE_WEEKS
 from gtmsim.scenario import Scenario
 from gtmsim.scenario_files import load_scenario
 
-#: Prospects in the dashboard's market: a few thousand at most, so a step and its
-#: charts take a fraction of a second and the network view stays readable.
-CLASSROOM_PROSPECTS = 2_000
-#: What the second, side-by-side run can be: the same company organised like a shipped scenario.
-COMPARE_WITH = ("off", "separate", "integrated")
 CADENCES = tuple(MEETING_CADENCE_WEEKS)
 GOALS = ("leads", "revenue")
 #: KPI column of each journey stage, in Stage order.

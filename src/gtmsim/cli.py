@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from gtmsim.calibrate_command import calibrate
 from gtmsim.cli_options import out_option, progress_bar, prospects_option, workers_option
+from gtmsim.dashboard_server import CLASSROOM_PROSPECTS, COMPARE_WITH, DEFAULT_HOST, DEFAULT_PORT
 
 # Commands import what they need when they run, so `gtmsim --help` answers at once instead of
 # loading the model, pandas, scipy and matplotlib first.
@@ -478,20 +479,20 @@ def reference(readme: Path | None) -> None:
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=8765,
+    default=DEFAULT_PORT,
     show_default=True,
     help="Port to serve on.",
 )
 @click.option(
     "--host",
-    default="127.0.0.1",
+    default=DEFAULT_HOST,
     show_default=True,
     help="Address to listen on. The default serves this computer only; 0.0.0.0 lets other "
     "computers on the network (students) open the page.",
 )
 @click.option(
     "--compare",
-    type=click.Choice(["off", "separate", "integrated"]),
+    type=click.Choice(COMPARE_WITH),
     default="off",
     show_default=True,
     help="Start with a side-by-side run: the same company organised like this scenario.",
@@ -499,7 +500,7 @@ def reference(readme: Path | None) -> None:
 @click.option(
     "--prospects",
     type=click.IntRange(100, 20_000),
-    default=2_000,
+    default=CLASSROOM_PROSPECTS,
     show_default=True,
     help="Market size; budget, channel saturation and reps shrink with it.",
 )

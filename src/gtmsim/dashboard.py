@@ -27,8 +27,6 @@ from solara.toestand import Ref
 
 from gtmsim.classroom import (
     CADENCES,
-    CLASSROOM_PROSPECTS,
-    COMPARE_WITH,
     DEFAULT_SEED,
     GOALS,
     ClassroomModel,
@@ -36,6 +34,7 @@ from gtmsim.classroom import (
     classroom_market,
 )
 from gtmsim.dashboard_charts import Charts, kpi_html
+from gtmsim.dashboard_server import CLASSROOM_PROSPECTS, COMPARE_WITH
 from gtmsim.scenario_files import load_scenario
 
 #: Pause between weeks when playing (the redraw comes on top).

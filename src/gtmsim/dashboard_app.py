@@ -11,7 +11,7 @@ import os
 import solara
 
 from gtmsim import dashboard
-from gtmsim.classroom import CLASSROOM_PROSPECTS
+from gtmsim.dashboard_server import CLASSROOM_PROSPECTS
 
 
 @solara.component
