@@ -89,7 +89,8 @@ def ratio(numerator: float, denominator: float) -> float:
 class KpiBook:
     """Counters of everything the departments do, this week and since week 0."""
 
-    WEEKLY = (
+    #: Weekly counters reported as KPIs, in column order.
+    REPORTED = (
         "inquiries",
         "mqls",
         "sqls",
@@ -103,9 +104,9 @@ class KpiBook:
         "leads_leaked",
         "leads_rejected",
         "leads_ignored",
-        "exposures",
-        "engagements",
     )
+    #: Every weekly counter: the reported ones and those only used inside the model.
+    WEEKLY = (*REPORTED, "exposures", "engagements")
 
     def __init__(self, n_channels: int) -> None:
         self.week = dict.fromkeys(self.WEEKLY, 0.0)
@@ -191,7 +192,7 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         "newly_aware": model.population.newly_aware,
         "newly_trusting": model.population.newly_trusting,
     }
-    for key in KpiBook.WEEKLY[:-2]:
+    for key in KpiBook.REPORTED:
         row[key] = week[key]
     row.update(
         pipeline_value=float(sum(d.prospect.deal_value for d in deals)),

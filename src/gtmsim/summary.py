@@ -8,7 +8,6 @@ from gtmsim.params import WEEKS_PER_YEAR
 
 #: Last-week KPIs carried into the summary.
 FINAL = [
-    "week",
     "awareness_pct",
     "trusting_pct",
     "customers",
@@ -32,7 +31,7 @@ FINAL = [
 TOTALS = ("leads_leaked", "leads_rejected", "leads_ignored", "marketing_spend", "sales_cost")
 #: Every KPI column of summary.csv (one value per run).
 SUMMARY_KPIS = (
-    *FINAL[1:],
+    *FINAL,
     "revenue_first_half",
     "revenue_second_half",
     "revenue_growth",
@@ -56,7 +55,7 @@ def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
     second = float(run["revenue"].iloc[half:].sum())
     row: dict[str, float | str | int] = {"scenario": last["scenario"], "seed": int(last["seed"])}
     row["weeks"] = int(last["week"])
-    for key in FINAL[1:]:
+    for key in FINAL:
         row[key] = float(last[key])
     row["revenue_first_half"] = first
     row["revenue_second_half"] = second
