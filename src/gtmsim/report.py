@@ -13,15 +13,14 @@ import html
 import math
 import re
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel
 
 from gtmsim.comparison import COMPARED, INTERVAL, comparison_table
 from gtmsim.plots import draw_all
 from gtmsim.results import read_results, write_atomic
-from gtmsim.scenario import Scenario
+from gtmsim.scenario_files import field_info
 from gtmsim.tables import format_diff, format_value, kpi_rows
 
 #: Figures of a results folder, in report order, with what to look at in each.
@@ -206,16 +205,8 @@ def levers(kpi: str, pair: list[dict[str, Any]]) -> tuple[list[str], dict[str, s
 
 def meaning(key: str) -> str:
     """First sentence of a parameter's documented meaning (from the scenario declarations)."""
-    model: type[BaseModel] = Scenario
-    parts = key.split(".")
-    while parts and (info := model.model_fields.get(parts.pop(0))):
-        annotation = info.annotation
-        if get_origin(annotation) is dict:  # named entries: skip the entry's name
-            parts, annotation = parts[1:], get_args(annotation)[1]
-        if not (parts and isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return re.split(r"(?<=\.)\s", info.description or "")[0]
-        model = annotation
-    return ""
+    _, info = field_info(tuple(key.split(".")))
+    return re.split(r"(?<=\.)\s", info.description or "")[0] if info else ""
 
 
 def show(value: Any) -> str:

@@ -148,7 +148,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 # --- turning pydantic errors into sentences -------------------------------------------
 
 
-def _field_info(loc: tuple) -> tuple[type[BaseModel] | None, Any]:
+def field_info(loc: tuple) -> tuple[type[BaseModel] | None, Any]:
     """Walk the schema along ``loc``: the model class holding the last key, and its FieldInfo."""
     model: type[BaseModel] | None = Scenario
     info = None
@@ -197,7 +197,7 @@ def describe_error(error: dict[str, Any], origin: dict[tuple, Path], path: Path)
     key = ".".join(loc) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        model, _ = _field_info(loc[:-1])
+        model, _ = field_info(loc[:-1])
         allowed = list(model.model_fields) if model else []
         close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
         hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -211,7 +211,7 @@ def describe_error(error: dict[str, Any], origin: dict[tuple, Path], path: Path)
         if loc:  # model-level checks name their field relative to the model at ``loc``
             message = f"{'.'.join(loc)}.{message}"
         return f"{file}: {message}. Fix the values and run `gtmsim validate {path}`."
-    _, info = _field_info(loc)
+    _, info = field_info(loc)
     value = error.get("input")
     return (
         f"{file}: {key} = {value!r} is not allowed: {error['msg'].lower()}{_unit_and_range(info)}. "
