@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gtmsim.scenario import Scenario
+from gtmsim.scenario import Scenario, with_levers
 from gtmsim.scenario_files import load_scenario
 
 
 def small(scenario: Scenario, prospects: int = 4_000, weeks: int = 52) -> Scenario:
     """A copy of ``scenario`` with a smaller market and horizon, for fast tests."""
-    data = scenario.model_dump()
-    data["market"]["prospects"] = prospects
-    data["simulation"]["weeks"] = weeks
-    return Scenario.model_validate(data)
+    return with_levers(scenario, {"market.prospects": prospects, "simulation.weeks": weeks})
 
 
 @pytest.fixture(scope="session")
