@@ -10,8 +10,8 @@ import argparse
 import statistics
 import time
 
-from gtmsim import dashboard_charts
-from gtmsim.classroom import ClassroomModel
+from gtmsim.classroom import charts as dashboard_charts
+from gtmsim.classroom.model import ClassroomModel
 
 VIEWS = ("journey", "growth", "network")
 

@@ -69,9 +69,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     import hashlib
     import tracemalloc
 
-    from gtmsim.model import GrowthModel
-    from gtmsim.scenario import Scenario
-    from gtmsim.scenario_files import load_scenario
+    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.scenario import Scenario
+    from gtmsim.model.scenario_files import load_scenario
 
     data = load_scenario(spec["scenario"]).model_dump()
     data["market"]["prospects"] = spec["prospects"]

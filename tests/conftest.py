@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gtmsim.scenario import Scenario, with_levers
-from gtmsim.scenario_files import load_scenario
+from gtmsim.model.scenario import Scenario, with_levers
+from gtmsim.model.scenario_files import load_scenario
 
 
 def small(scenario: Scenario, prospects: int = 4_000, weeks: int = 52) -> Scenario:

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import small
-from gtmsim.attribution import (
+from gtmsim.cli import main
+from gtmsim.experiments.attribution import (
     MARKETING,
     NONE,
     RULES,
@@ -30,13 +31,12 @@ from gtmsim.attribution import (
     time_decay,
     without,
 )
-from gtmsim.cli import main
-from gtmsim.model import GrowthModel
-from gtmsim.plots_attribution import plot_attribution
-from gtmsim.runner import replicate_seeds
-from gtmsim.scenario import Scenario
-from gtmsim.scenario_files import load_scenario
-from gtmsim.touches import TouchLog
+from gtmsim.experiments.runner import replicate_seeds
+from gtmsim.model.growth import GrowthModel
+from gtmsim.model.scenario import Scenario
+from gtmsim.model.scenario_files import load_scenario
+from gtmsim.model.touches import TouchLog
+from gtmsim.outputs.plots.attribution import plot_attribution
 
 # --- heuristics on hand-built histories ---------------------------------------------------------
 #

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gtmsim.bass import bass_closed_form, discrete_bass, run_bass_check
 from gtmsim.cli import main
+from gtmsim.experiments.bass import bass_closed_form, discrete_bass, run_bass_check
 
 #: Usual ranges (Sultan, Farley & Lehmann 1990: p ~ 0.03, q ~ 0.38 per year).
 USUAL = [(0.01, 0.3), (0.03, 0.38), (0.05, 0.5), (0.02, 0.6)]

@@ -9,10 +9,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from gtmsim.calibration import Problem, fit_arms, fit_levers, lever_contributions, with_levers
 from gtmsim.cli import main
-from gtmsim.runner import replicate_seeds
-from gtmsim.scenario_files import load_scenario
+from gtmsim.experiments.calibration import (
+    Problem,
+    fit_arms,
+    fit_levers,
+    lever_contributions,
+    with_levers,
+)
+from gtmsim.experiments.runner import replicate_seeds
+from gtmsim.model.scenario_files import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -145,19 +151,19 @@ def test_calibrate_command_end_to_end(tmp_path):
 def test_calibrate_rejects_bad_input_before_simulating(args, message, monkeypatch):
     """Every bad option ends in exit status 2 and one message naming the problem, before any
     run starts (run_batch is replaced by one that fails the test if called)."""
-    import gtmsim.calibration
+    import gtmsim.experiments.calibration
 
     def no_runs(*_args, **_kwargs):
         raise AssertionError("a simulation started before the input was checked")
 
-    monkeypatch.setattr(gtmsim.calibration, "run_batch", no_runs)
+    monkeypatch.setattr(gtmsim.experiments.calibration, "run_batch", no_runs)
     result = CliRunner().invoke(main, ["calibrate", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_integer_parameters_are_rounded_and_written_as_integers(problem_parts):
-    from gtmsim.calibrate_command import toml_value
+    from gtmsim.cli.calibrate import toml_value
 
     separate, *_ = problem_parts
     rounded = with_levers(separate, {"market.prospects": 2999.7})
@@ -177,7 +183,7 @@ def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not()
     conversion gain (+138% over the 60 seeds) is 15 sd from the survey's +41%, so the test
     fails if the shipped file drifts back toward it. Growth is too noisy to reject much on its
     own; CAC and conversion carry the test."""
-    from gtmsim.calibrate_command import SURVEY_TARGETS
+    from gtmsim.cli.calibrate import SURVEY_TARGETS
 
     targets = {k: float(v) for k, v in (t.split("=") for t in SURVEY_TARGETS)}
     tolerance = pd.Series({"cac": 4 * 3.1, "lead_to_customer": 4 * 6.3, "revenue_growth": 4 * 29})
@@ -194,8 +200,8 @@ def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not()
 
 
 def test_targets_are_checked_against_exactly_the_summary_columns(problem_parts):
-    from gtmsim.runner import run_batch
-    from gtmsim.summary import SUMMARY_KPIS
+    from gtmsim.experiments.runner import run_batch
+    from gtmsim.experiments.summary import SUMMARY_KPIS
 
     separate, *_ = problem_parts
     summary = run_batch([separate], replicate_seeds(1, 1), 5, workers=1).summary()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gtmsim.classroom import (
+from gtmsim.classroom.model import (
     CLASSROOM_PROSPECTS,
     DEFAULT_SEED,
     ClassroomModel,
@@ -25,7 +25,7 @@ from gtmsim.classroom import (
     split_reps,
     with_channel_share,
 )
-from gtmsim.scenario import Scenario
+from gtmsim.model.scenario import Scenario
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +208,8 @@ def test_network_sample_is_a_fixed_pie_of_real_ties():
 
 def test_the_model_code_does_not_import_the_ui():
     code = (
-        "import sys, gtmsim.classroom, gtmsim.model, gtmsim.runner, gtmsim.cli;"
-        "bad = [m for m in ('solara', 'gtmsim.dashboard') if m in sys.modules];"
+        "import sys, gtmsim.classroom.model, gtmsim.model.growth, gtmsim.experiments.runner, gtmsim.cli;"
+        "bad = [m for m in ('solara', 'gtmsim.classroom.page') if m in sys.modules];"
         "print(*bad); sys.exit(1 if bad else 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from gtmsim.cli import main
-from gtmsim.results import FORMAT_VERSION, ResultsError, read_results
-from gtmsim.runner import replicate_seeds, run_batch
-from gtmsim.scenario_files import load_scenario, purpose, shipped_scenarios
+from gtmsim.experiments.runner import replicate_seeds, run_batch
+from gtmsim.model.scenario_files import load_scenario, purpose, shipped_scenarios
+from gtmsim.outputs.results import FORMAT_VERSION, ResultsError, read_results
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROSPECTS = 2_000
@@ -283,7 +283,7 @@ def test_help_loads_neither_the_model_nor_the_numerics(args):
         f"    main({args!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ['gtmsim.model', 'mesa', 'pandas', 'scipy', 'matplotlib']\n"
+        "heavy = ['gtmsim.model.growth', 'mesa', 'pandas', 'scipy', 'matplotlib']\n"
         "print('LOADED=' + ','.join(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
@@ -292,8 +292,8 @@ def test_help_loads_neither_the_model_nor_the_numerics(args):
 
 def test_attribute_max_runs_default_is_the_attribution_limit():
     """cli.py repeats the limit as a literal so that --help loads nothing; keep them equal."""
-    from gtmsim.attribution import SHAPLEY_MAX_RUNS
     from gtmsim.cli import main
+    from gtmsim.experiments.attribution import SHAPLEY_MAX_RUNS
 
     option = next(p for p in main.commands["attribute"].params if p.name == "max_runs")
     assert option.default == SHAPLEY_MAX_RUNS
@@ -316,23 +316,23 @@ def interrupt_on_call(monkeypatch, module, name: str, call: int) -> None:
 def test_run_batch_passes_ctrl_c_on_unless_asked_to_keep_finished_runs(monkeypatch):
     """A library caller (calibration, Bass check) must not carry on with fewer seeds after a
     Ctrl-C; `gtmsim run` keeps the runs that finished and says so."""
-    import gtmsim.runner
-    from gtmsim.calibration import with_levers
+    import gtmsim.experiments.runner
+    from gtmsim.experiments.calibration import with_levers
 
     small = with_levers(load_scenario("separate"), {"market.prospects": 300})
     seeds = replicate_seeds(5, 3)
-    interrupt_on_call(monkeypatch, gtmsim.runner, "_run_task", 2)
+    interrupt_on_call(monkeypatch, gtmsim.experiments.runner, "_run_task", 2)
     with pytest.raises(KeyboardInterrupt):
         run_batch([small], seeds, 3, workers=1)
-    interrupt_on_call(monkeypatch, gtmsim.runner, "_run_task", 2)
+    interrupt_on_call(monkeypatch, gtmsim.experiments.runner, "_run_task", 2)
     batch = run_batch([small], seeds, 3, workers=1, keep_partial=True)
     assert batch.interrupted and len(batch.runs) == 1 and not batch.complete
 
 
 def test_ctrl_c_during_run_saves_the_finished_runs(tmp_path, monkeypatch):
-    import gtmsim.runner
+    import gtmsim.experiments.runner
 
-    interrupt_on_call(monkeypatch, gtmsim.runner, "_run_task", 3)
+    interrupt_on_call(monkeypatch, gtmsim.experiments.runner, "_run_task", 3)
     out = tmp_path / "partial"
     args = ["run", "separate", "--seeds", "3", "--weeks", "3", "--workers", "1", "--out", str(out)]
     result = CliRunner().invoke(main, args)
@@ -343,9 +343,9 @@ def test_ctrl_c_during_run_saves_the_finished_runs(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_calibration_saves_the_arms_already_fitted(tmp_path, monkeypatch):
-    import gtmsim.calibration
+    import gtmsim.experiments.calibration
 
-    interrupt_on_call(monkeypatch, gtmsim.calibration, "fit_levers", 2)
+    interrupt_on_call(monkeypatch, gtmsim.experiments.calibration, "fit_levers", 2)
     args = [
         *(
             "calibrate",

@@ -7,7 +7,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from gtmsim.cli import main
-from gtmsim.comparison import COMPARED, comparison_table
+from gtmsim.experiments.comparison import COMPARED, comparison_table
 
 
 def test_table_numbers_match_summary_csv(tmp_path, separate, integrated):

@@ -8,10 +8,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from gtmsim import dashboard, dashboard_charts, dashboard_server
-from gtmsim.classroom import DEFAULT_SEED, ClassroomModel
+from gtmsim.classroom import charts as dashboard_charts
+from gtmsim.classroom import page as dashboard
+from gtmsim.classroom import server as dashboard_server
+from gtmsim.classroom.model import DEFAULT_SEED, ClassroomModel
 from gtmsim.cli import main
-from gtmsim.scenario_files import shipped_scenarios
+from gtmsim.model.scenario_files import shipped_scenarios
 
 
 def test_initial_settings_build_the_default_model():
@@ -83,7 +85,7 @@ def test_steps_redraw_every_view():
 
 def test_server_command_is_offline_and_local_by_default():
     command = dashboard_server.server_command()
-    assert command[1:5] == ["-m", "solara", "run", "gtmsim.dashboard_app"]
+    assert command[1:5] == ["-m", "solara", "run", "gtmsim.classroom.app"]
     assert command[command.index("--host") + 1] == "127.0.0.1"
     for flag in ("--production", "--no-open", "--no-check-version"):
         assert flag in command

@@ -23,8 +23,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from gtmsim.classroom import DEFAULT_SEED
-from gtmsim.dashboard_server import server_command, server_env
+from gtmsim.classroom.model import DEFAULT_SEED
+from gtmsim.classroom.server import server_command, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gtmsim.model import GrowthModel
-from gtmsim.runner import run_one
-from gtmsim.scenario import Scenario
-from gtmsim.summary import summarise_run
+from gtmsim.experiments.runner import run_one
+from gtmsim.experiments.summary import summarise_run
+from gtmsim.model.growth import GrowthModel
+from gtmsim.model.scenario import Scenario
 
 #: Test seeds, disjoint from the calibration seeds 1-20 the comments' numbers come from.
 SEEDS = list(range(1001, 1021))

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 
 from conftest import small
-from gtmsim.market import LeadStage, Prospect, Stage
-from gtmsim.model import GrowthModel
-from gtmsim.runner import run_one
-from gtmsim.sales import SalesRep
-from gtmsim.scenario import with_levers
+from gtmsim.experiments.runner import run_one
+from gtmsim.model.growth import GrowthModel
+from gtmsim.model.journey import LeadStage, Stage
+from gtmsim.model.prospect import Prospect
+from gtmsim.model.sales import SalesRep
+from gtmsim.model.scenario import with_levers
 
 
 def test_journey_states_sum_to_market_size_every_week(separate, integrated):
@@ -62,7 +63,7 @@ def test_headcount_cut_removes_reps_their_cost_and_their_work(separate):
     data = small(separate, weeks=30).model_dump()
     data["sales"]["headcount_cut_week"] = 20
     data["sales"]["headcount_cut_fraction"] = 0.5
-    from gtmsim.scenario import Scenario
+    from gtmsim.model.scenario import Scenario
 
     model = GrowthModel(Scenario.model_validate(data), seed=4)
     model.run(19)

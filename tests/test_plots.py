@@ -9,13 +9,13 @@ import matplotlib.image
 import matplotlib.text
 import pytest
 
-import gtmsim.model
-import gtmsim.runner
-from gtmsim import plots
-from gtmsim.results import read_results, write_results
-from gtmsim.runner import run_batch
-from gtmsim.scenario import Scenario
-from gtmsim.scenario_files import load_scenario
+import gtmsim.experiments.runner
+import gtmsim.model.growth
+from gtmsim.experiments.runner import run_batch
+from gtmsim.model.scenario import Scenario
+from gtmsim.model.scenario_files import load_scenario
+from gtmsim.outputs.plots import outcomes as plots
+from gtmsim.outputs.results import read_results, write_results
 
 NAMES = ["journey", "kpis", "funnel", "spend", "differences"]
 DPI = 60  # low resolution keeps the tests fast
@@ -31,7 +31,8 @@ def small(name: str) -> Scenario:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     batch = run_batch([small("separate"), small("integrated")], seeds=[1, 2, 3], weeks=26)
-    return write_results(batch, tmp_path_factory.mktemp("results"))
+    folder = tmp_path_factory.mktemp("results")
+    return write_results(folder, batch.timeseries(), batch.summary(), batch.manifest())
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +87,8 @@ def test_figures_are_redrawn_from_saved_results_without_the_model(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("plots must not run the model")
 
-    monkeypatch.setattr(gtmsim.model, "GrowthModel", refuse)
-    monkeypatch.setattr(gtmsim.runner, "GrowthModel", refuse)
+    monkeypatch.setattr(gtmsim.model.growth, "GrowthModel", refuse)
+    monkeypatch.setattr(gtmsim.experiments.runner, "GrowthModel", refuse)
     before = [path.read_bytes() for path in drawn]
     shutil.rmtree(folder / "figures")
     assert plots.draw_all(folder, dpi=DPI) == drawn

@@ -10,8 +10,8 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from gtmsim.reference import README_END, README_START, readme_block, scenario_reference
-from gtmsim.scenario import Scenario
+from gtmsim.model.reference import README_END, README_START, readme_block, scenario_reference
+from gtmsim.model.scenario import Scenario
 
 COMMITTED = Path(__file__).resolve().parents[1] / "docs" / "scenario-reference.md"
 REGENERATE = "gtmsim reference > docs/scenario-reference.md"

@@ -11,15 +11,16 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from gtmsim import report
 from gtmsim.cli import main
-from gtmsim.comparison import COMPARED, comparison_table
-from gtmsim.report import MECHANISMS, write_report
-from gtmsim.results import read_results, write_results
-from gtmsim.runner import run_batch
-from gtmsim.scenario import Scenario
-from gtmsim.scenario_files import load_scenario
-from gtmsim.tables import format_diff, format_value
+from gtmsim.experiments.comparison import COMPARED, comparison_table
+from gtmsim.experiments.runner import run_batch
+from gtmsim.model.kpis import KPIS
+from gtmsim.model.scenario import Scenario
+from gtmsim.model.scenario_files import load_scenario
+from gtmsim.outputs import report
+from gtmsim.outputs.report import write_report
+from gtmsim.outputs.results import read_results, write_results
+from gtmsim.outputs.tables import format_diff, format_value
 
 NAMES = ["separate", "integrated"]
 
@@ -33,7 +34,7 @@ def small(name: str) -> Scenario:
 def build_folder(root: Path) -> Path:
     """A small results folder without figures (the report must draw them)."""
     batch = run_batch([small(n) for n in NAMES], seeds=[1, 2, 3], weeks=20)
-    return write_results(batch, root / "results")
+    return write_results(root / "results", batch.timeseries(), batch.summary(), batch.manifest())
 
 
 def section(markdown: str, heading: str) -> str:
@@ -134,7 +135,7 @@ def check_paragraphs(markdown: str) -> None:
     labels = [f"{label} ({unit})" for label, unit in COMPARED.values()]
     assert [b.split("\n", 1)[0] for b in blocks] == labels
     for kpi, block in zip(COMPARED, blocks, strict=True):
-        assert MECHANISMS[kpi][0] in block
+        assert KPIS[kpi].mechanism in block
         (item,) = [line for line in block.splitlines() if line.startswith("- ")]
         assert item.startswith("- *integrated vs separate*: median ")
         verdicts = ("**clearly higher**", "**clearly lower**", "**no clear difference**")
@@ -198,13 +199,14 @@ def _rows(other: dict) -> tuple[pd.DataFrame, dict]:
 
 def test_every_mechanism_names_real_parameters() -> None:
     keys = flat(Scenario())
-    assert list(MECHANISMS) == list(COMPARED)
-    for kpi, (sentence, prefixes) in MECHANISMS.items():
-        assert sentence and prefixes, kpi
-        for prefix in prefixes:
+    for kpi in COMPARED:
+        assert KPIS[kpi].mechanism and KPIS[kpi].acted_on_by, kpi
+        for prefix in KPIS[kpi].acted_on_by:
             assert any(k == prefix or k.startswith(prefix + ".") for k in keys), (kpi, prefix)
-    for key, (switch, _) in report.INERT.items():
-        assert key in keys and switch in keys
+    rules = {key: report.inert_when(key) for key in keys}
+    assert sum(map(bool, rules.values())) == 9  # the nine declared inert_when rules
+    for key, rule in rules.items():
+        assert all(switch in keys for switch in rule), key
 
 
 def test_report_on_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gtmsim.scenario_files import ScenarioError, load_scenario, shipped_scenarios
+from gtmsim.model.scenario_files import ScenarioError, load_scenario, shipped_scenarios
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gtmsim.comparison import (
+from gtmsim.experiments.comparison import (
     median_interval,
     paired_relative_differences,
     unpaired_relative_differences,
 )
-from gtmsim.runner import replicate_seeds, run_batch
+from gtmsim.experiments.runner import replicate_seeds, run_batch
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import small
-from gtmsim.model import GrowthModel
-from gtmsim.runner import run_one
-from gtmsim.scenario import Scenario
-from gtmsim.scenario_files import load_scenario, purpose, shipped_dir, shipped_scenarios
+from gtmsim.experiments.runner import run_one
+from gtmsim.model.growth import GrowthModel
+from gtmsim.model.scenario import Scenario
+from gtmsim.model.scenario_files import load_scenario, purpose, shipped_dir, shipped_scenarios
 
 SHIPPED = sorted(shipped_scenarios())
 PROSPECTS = 2_000
@@ -81,12 +81,13 @@ def test_growth_team_costs_the_same_as_integrated():
 
 
 def test_shipped_scenarios_are_found_in_an_installed_layout(tmp_path):
-    # the wheel layout: site-packages/gtmsim/*.py with the scenarios force-included beside them
+    # the wheel layout: site-packages/gtmsim/<layers>/*.py with the scenarios force-included
+    # as site-packages/gtmsim/scenarios
     package = tmp_path / "site-packages" / "gtmsim"
-    source = Path(sys.modules["gtmsim.scenario_files"].__file__).parent
+    source = Path(sys.modules["gtmsim"].__file__).parent
     shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(shipped_dir(), package / "scenarios")
-    code = "from gtmsim.scenario_files import shipped_scenarios; print(*shipped_scenarios())"
+    code = "from gtmsim.model.scenario_files import shipped_scenarios; print(*shipped_scenarios())"
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gtmsim.bass import run_bass_check
-from gtmsim.calibration import with_levers
-from gtmsim.runner import replicate_seeds, run_batch
-from gtmsim.scenario_files import load_scenario
+from gtmsim.experiments.bass import run_bass_check
+from gtmsim.experiments.calibration import with_levers
+from gtmsim.experiments.runner import replicate_seeds, run_batch
+from gtmsim.model.scenario_files import load_scenario
 
 
 def test_adoption_is_s_shaped():

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gtmsim.bass import WEEKS_PER_YEAR, BassCheck, bass_closed_form, run_bass_check
-from gtmsim.comparison import paired_relative_differences
-from gtmsim.runner import default_workers, replicate_seeds, run_batch
-from gtmsim.scenario_files import find_scenario, load_scenario
-from gtmsim.summary import summarise_run
+from gtmsim.experiments.bass import WEEKS_PER_YEAR, BassCheck, bass_closed_form, run_bass_check
+from gtmsim.experiments.comparison import paired_relative_differences
+from gtmsim.experiments.runner import default_workers, replicate_seeds, run_batch
+from gtmsim.experiments.summary import summarise_run
+from gtmsim.model.scenario_files import find_scenario, load_scenario
 
 HERE = Path(__file__).resolve().parent
 LESSON_SCENARIOS = HERE / "scenarios"

@@ -1,0 +1,53 @@
+"""Digests of the weekly KPI table (and the per-run summary) of every shipped and lesson
+scenario on its first three replicate seeds: a change that should not alter results must leave
+every line unchanged. Run: .venv/bin/python scripts/kpi_digests.py > /tmp/after.txt
+
+Each line: scenario, seed, sha256 of the summary row (columns sorted by name, so a change of
+column order alone does not count), sha256 of the weekly table as timeseries.csv writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from gtmsim.experiments.runner import replicate_seeds, run_one
+from gtmsim.experiments.summary import summarise_run
+from gtmsim.model import load_scenario
+from gtmsim.model.scenario_files import shipped_scenarios
+from gtmsim.outputs.results import FLOAT_FORMAT
+
+LESSONS = Path(__file__).resolve().parents[1] / "docs" / "lessons" / "scenarios"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def digest(task: tuple[str, int]) -> str:
+    name, seed = task
+    weekly = run_one(load_scenario(name), seed)
+    summary = pd.DataFrame([summarise_run(weekly)])
+    summary = summary[sorted(summary.columns)]
+    row = sha(summary.to_csv(index=False, float_format=FLOAT_FORMAT))[:8]
+    table = sha(weekly.to_csv(index=False, float_format=FLOAT_FORMAT))[:16]
+    return f"{Path(name).stem} {seed} {row} {table}"
+
+
+def main() -> None:
+    names = [*shipped_scenarios(), *(str(p) for p in sorted(LESSONS.glob("*.toml")))]
+    tasks = [
+        (name, seed)
+        for name in names
+        for seed in replicate_seeds(load_scenario(name).simulation.base_seed, 3)
+    ]
+    with ProcessPoolExecutor(2) as pool:
+        for line in pool.map(digest, tasks):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

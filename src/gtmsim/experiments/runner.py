@@ -1,0 +1,162 @@
+"""Running scenarios over many seeds, in one process or a pool of worker processes.
+
+Replicate ``i`` of every scenario runs on the same seed (the ``i``-th child of the
+scenario file's ``simulation.base_seed`` or of an explicit base seed), so scenarios are
+compared on common random numbers. A run's output depends only on its scenario and
+seed, never on the number of workers or the order runs finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gtmsim.experiments.summary import summarise_run
+from gtmsim.model.growth import GrowthModel
+from gtmsim.model.scenario import Scenario
+
+
+def replicate_seeds(base_seed: int, n: int) -> list[int]:
+    """Seeds of replicates 0..n-1: child seeds of ``base_seed`` (replicate i's seed does not depend on n)."""
+    children = np.random.SeedSequence(base_seed).spawn(n)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+def run_one(scenario: Scenario, seed: int, weeks: int | None = None) -> pd.DataFrame:
+    """Run one scenario on one seed; returns its weekly KPIs with ``scenario`` and ``seed`` columns."""
+    model = GrowthModel(scenario, seed=seed)
+    model.run(weeks)
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "scenario", scenario.name)
+    return frame
+
+
+def _run_task(task: tuple[str, int, int | None]) -> pd.DataFrame:
+    scenario_json, seed, weeks = task
+    return run_one(Scenario.model_validate_json(scenario_json), seed, weeks)
+
+
+@dataclass
+class Batch:
+    """The outcome of running scenarios over seeds (possibly interrupted part-way)."""
+
+    scenarios: list[Scenario]
+    seeds: list[int]
+    weeks: int
+    runs: dict[tuple[int, int], pd.DataFrame] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return len(self.runs) == len(self.scenarios) * len(self.seeds) and not self.interrupted
+
+    def timeseries(self) -> pd.DataFrame:
+        """All finished runs, ordered by scenario (as given) then seed (as given)."""
+        frames = [self.runs[key] for key in sorted(self.runs)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per finished (scenario, seed) with end-of-run KPIs."""
+        rows = [summarise_run(self.runs[key]) for key in sorted(self.runs)]
+        return pd.DataFrame(rows)
+
+    def manifest(self) -> dict[str, Any]:
+        """What the batch holds and how it was made: whether it is complete, package versions,
+        weeks, seeds, and each scenario's name, digest and resolved parameters."""
+        return {
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "complete": self.complete,
+            "versions": {pkg: version(pkg) for pkg in ("gtmsim", "mesa", "numpy", "pandas")},
+            "weeks": self.weeks,
+            "seeds": self.seeds,
+            "scenarios": [
+                {"name": s.name, "sha256": s.digest(), "parameters": s.model_dump(mode="json")}
+                for s in self.scenarios
+            ],
+        }
+
+
+def run_batch(
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    weeks: int,
+    workers: int = 1,
+    on_done: Callable[[], None] | None = None,
+    keep_partial: bool = False,
+) -> Batch:
+    """Run every scenario on every seed. ``workers`` > 1 uses a process pool.
+
+    On Ctrl-C the KeyboardInterrupt goes on to the caller, so no computation silently carries
+    on with fewer seeds; with ``keep_partial`` (for callers that save what finished, like
+    ``gtmsim run``) the runs already finished are kept and the batch is marked interrupted.
+    """
+    batch = Batch(list(scenarios), list(seeds), weeks)
+    specs = [scenario.model_dump_json() for scenario in batch.scenarios]
+    tasks = {
+        (i, j): (spec, seed, weeks)
+        for i, spec in enumerate(specs)
+        for j, seed in enumerate(batch.seeds)
+    }
+    try:
+        map_tasks(_run_task, tasks, workers, on_done, into=batch.runs)
+    except KeyboardInterrupt:
+        if not keep_partial:
+            raise
+        batch.interrupted = True
+    return batch
+
+
+def map_tasks[K, T, R](
+    function: Callable[[T], R],
+    tasks: dict[K, T],
+    workers: int = 1,
+    on_done: Callable[[], None] | None = None,
+    into: dict[K, R] | None = None,
+) -> dict[K, R]:
+    """Apply a picklable top-level ``function`` to every task, in this process or in a pool of
+    up to ``workers`` processes (never more than there are tasks); results are stored under
+    each task's key as they finish (so a Ctrl-C leaves the finished ones in ``into``), and
+    ``on_done`` is called after each."""
+    results: dict[K, R] = {} if into is None else into
+    workers = min(workers, len(tasks))  # never start more processes than there are tasks
+    if workers <= 1:
+        for key, task in tasks.items():
+            results[key] = function(task)
+            if on_done:
+                on_done()
+        return results
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(function, task): key for key, task in tasks.items()}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_done:
+                on_done()
+    return results
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start. A single-threaded parent (the CLI, a script) forks: fast,
+    and scripts need no ``if __name__ == "__main__"`` guard. A threaded parent (pytest-xdist,
+    a notebook or dashboard server) uses a fork server instead, since forking a threaded
+    process can deadlock; the model is preloaded there so workers start fast."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["gtmsim.model.growth"])
+    return context
+
+
+def default_workers() -> int:
+    """Worker processes to use by default: the CPUs this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)))

@@ -1,0 +1,143 @@
+"""GrowthModel: the weekly market simulation, built only from a validated Scenario."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from gtmsim.model.journey import LeadStage
+from gtmsim.model.kpis import WEEKLY
+from gtmsim.model.ledger import KpiBook, weekly_row
+from gtmsim.model.market import Population
+from gtmsim.model.marketing import MarketingDepartment
+from gtmsim.model.organisation import Organisation
+from gtmsim.model.params import WEEKS_PER_YEAR
+from gtmsim.model.prospect import Prospect
+from gtmsim.model.sales import SalesRep
+from gtmsim.model.scenario import Scenario
+from gtmsim.model.touches import TouchLog
+
+#: Independent random streams, one per mechanism, all derived from the run's seed. Two
+#: scenarios run on the same seed therefore share the same market, network and draws for
+#: every mechanism they have in common (common random numbers, for paired comparisons).
+STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales", "adoption")
+
+
+class GrowthModel(mesa.Model):
+    """A company growing its market, one week per step.
+
+    Each week: marketing spends and captures inquiries; MQLs travel to sales through the
+    organisation's handoff; reps work deals and call leads; word of mouth spreads from
+    customers and trusting prospects; unreinforced awareness and trust decay; marketing
+    retargets when its goal's information is due; KPIs are collected.
+
+    Args:
+        scenario: validated parameters (see :mod:`gtmsim.model.scenario`).
+        seed: the run's seed; the same scenario and seed give identical results.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, seed: int = 0) -> None:
+        super().__init__(rng=seed)
+        self.params = scenario if scenario is not None else Scenario()
+        self.seed = seed
+        children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.streams = {
+            name: np.random.default_rng(child)
+            for name, child in zip(STREAMS, children, strict=True)
+        }
+        self.week = 0
+        self.population = Population(self.params.market, self.streams["population"])
+        self.prospects = [Prospect(self, i) for i in range(self.population.n)]
+        self.kpis = KpiBook(len(self.params.marketing.channels))
+        channels = list(self.params.marketing.channels)
+        self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
+        self.organisation = Organisation(self, self.params.organisation)
+        self.marketing = MarketingDepartment(self, self.params.marketing)
+        self.reps = self._hire_reps()
+        self.reps_by_segment: dict[int, list[SalesRep]] = {}
+        for rep in self.reps:
+            self.reps_by_segment.setdefault(rep.segment, []).append(rep)
+        self.segment_cycle_weeks = [
+            s.sales_cycle_weeks for s in self.params.market.segments.values()
+        ]
+        self._row: dict[str, float] = {}
+        columns = [*WEEKLY, *(f"spend_{c}" for c in self.params.marketing.channels)]
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in columns}
+        )
+
+    def _hire_reps(self) -> list[SalesRep]:
+        sales = self.params.sales
+        names = list(self.params.market.segments)
+        skill_rng = self.streams["sales"]
+        reps = []
+        for segment_name, count in sales.territories.items():
+            for _ in range(count):
+                log_skill = skill_rng.normal(-(sales.skill_sd**2) / 2, sales.skill_sd)
+                skill = sales.skill_mean * float(np.exp(log_skill))
+                reps.append(SalesRep(self, sales, names.index(segment_name), skill))
+        return reps
+
+    def _cut_headcount(self, fraction: float) -> None:
+        """``fraction`` of each territory's reps (rounded) leave; the longest-serving stay."""
+        for segment, reps in self.reps_by_segment.items():
+            leaving = reps[len(reps) - round(fraction * len(reps)) :]
+            for rep in leaving:
+                rep.leave()
+            self.reps_by_segment[segment] = reps[: len(reps) - len(leaving)]
+        self.reps = [rep for reps in self.reps_by_segment.values() for rep in reps]
+
+    def prospect(self, index: int) -> Prospect:
+        """The Prospect agent at population index ``index``."""
+        return self.prospects[index]
+
+    def step(self) -> None:
+        """Advance one week."""
+        self.week += 1
+        self.kpis.start_week()
+        if self.week == self.params.sales.headcount_cut_week:
+            self._cut_headcount(self.params.sales.headcount_cut_fraction)
+        self.marketing.step()
+        self.organisation.deliver()
+        self.kpis.record_sales_cost(
+            len(self.reps) * self.params.sales.annual_cost_per_rep / WEEKS_PER_YEAR
+        )
+        if self.reps:
+            self.agents_by_type[SalesRep].shuffle_do("step")
+        adopters = self.population.adopt_directly(
+            self.params.marketing.direct_adoption_per_year, self.streams["adoption"], self.week
+        )
+        self.kpis.record_self_serve(self.population.deal_value[adopters])
+        talked = self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
+        if self.touches is not None:
+            self.touches.add(talked, self.week, self.touches.word_of_mouth)
+        self.population.decay()
+        self.population.update_stages()
+        self.organisation.review()
+        self._row = weekly_row(self)
+        self.datacollector.collect(self)
+
+    def return_to_nurture(self, prospects: np.ndarray | int) -> None:
+        """Hand leads back to marketing's nurture (leaked, rejected, ignored, lost, or their
+        rep left): they may qualify again after ``marketing.nurture_cooldown_weeks``."""
+        pop = self.population
+        pop.lead_stage[prospects] = LeadStage.NURTURE
+        pop.nurture_until[prospects] = self.week + self.params.marketing.nurture_cooldown_weeks
+
+    def run(self, weeks: int | None = None) -> None:
+        """Run ``weeks`` steps (default: the scenario's ``simulation.weeks``)."""
+        for _ in range(weeks if weeks is not None else self.params.simulation.weeks):
+            self.step()
+
+    @property
+    def kpi_row(self) -> dict[str, float]:
+        """The KPIs of the last completed week (empty before the first step)."""
+        return self._row
+
+
+def _reporter(name: str):
+    def report(model: GrowthModel) -> float:
+        return model.kpi_row[name]
+
+    report.__name__ = f"report_{name}"
+    return report

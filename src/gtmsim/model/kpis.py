@@ -1,0 +1,344 @@
+"""The KPI registry: every KPI declared once, with what every table, plot, report and page needs.
+
+Each :class:`Kpi` says what it measures (label, unit, description), whether it is a weekly
+column of ``timeseries.csv`` and how a run reduces it to one value of ``summary.csv``
+(``last`` week's value, ``sum`` over the weeks, or ``derived`` from the weekly table), whether
+it is a headline KPI (and where it stands in headline tables), the mechanism behind it in one
+sentence, and which parameters act on it directly. The comparison table, the summary, the
+report, the figures and the dashboard all read this registry; nothing here imports numpy or
+Mesa, so any layer may use it cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Reduction = Literal["last", "sum", "derived"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI.
+
+    Attributes:
+        label: short name for tables and axes, e.g. ``"CAC"``.
+        unit: e.g. ``"currency/customer"``, ``"share"`` (0-1), ``"leads/week"``.
+        description: what it measures, in one sentence.
+        weekly: a column of ``timeseries.csv`` (recorded every week by the DataCollector).
+        summary: how a run reduces it to one value of ``summary.csv`` (None: not summarised).
+        headline: rank in headline tables, the differences figure and the report (None: not a
+            headline KPI).
+        mechanism: for headline KPIs, the mechanism behind it in one sentence (the report).
+        acted_on_by: prefixes of the parameter keys acting on it directly; a key ``a.b.c``
+            matches the prefixes ``a.b.c`` and ``a.b``.
+        funnel_stage: the lead-funnel stage whose entries this weekly count measures.
+    """
+
+    label: str
+    unit: str
+    description: str
+    weekly: bool = True
+    summary: Reduction | None = None
+    headline: int | None = None
+    mechanism: str = ""
+    acted_on_by: tuple[str, ...] = ()
+    funnel_stage: str | None = None
+
+
+def _keys(*groups: str) -> tuple[str, ...]:
+    """The distinct parameter keys named in ``groups`` (whitespace-separated), in order."""
+    return tuple(dict.fromkeys(" ".join(groups).split()))
+
+
+# Groups of parameter keys (or key prefixes) by the mechanism they act through.
+_BUDGET = "marketing.annual_budget marketing.budget_cut_week marketing.budget_cut_fraction"
+_REACH = f"{_BUDGET} marketing.channels market"  # the whole market: size, fit, word of mouth
+_MQL_BAR = """organisation.lead_definition_agreed organisation.agreed_lead_threshold
+    marketing.mql_threshold"""
+_BARS = f"{_MQL_BAR} sales.acceptance_threshold"
+_HANDOFF = "organisation.handoff_delay_hours organisation.handoff_leakage"
+_SPEED = "sales.response_hours sales.speed_to_lead_hours sales.speed_to_lead_exponent"
+_CAPACITY = """sales.territories sales.selling_hours_per_week sales.hours_per_first_contact
+    sales.hours_per_open_deal sales.max_queue_weeks sales.headcount_cut_week
+    sales.headcount_cut_fraction"""
+_SCORING = """marketing.scoring_noise marketing.score_fit_weight organisation.cross_skilling
+    organisation.cross_skilling_noise_cut"""
+_SKILL = """sales.skill_mean sales.skill_sd organisation.cross_skilling
+    organisation.cross_skilling_skill_gain"""
+_TARGETING = """organisation.marketing_goal organisation.meeting_cadence marketing.replan_weeks
+    marketing.retargeting_rate marketing.retargeting_floor"""
+_QUALIFY = f"""{_BARS} {_HANDOFF} {_SPEED} {_CAPACITY} {_SCORING} sales.qualification_odds
+    sales.fit_effect sales.trust_effect market.segments marketing.channels"""
+_CLOSE = f"sales.opportunity_odds sales.win_odds sales.trust_lift_per_week {_SKILL}"
+_WINS = f"{_REACH} {_QUALIFY} {_CLOSE} {_TARGETING} marketing.nurture_cooldown_weeks"
+_DEALS = f"market.segments sales.territories {_TARGETING}"
+_SELF_SERVE = "marketing.direct_adoption_per_year market.imitation_per_year"  # Bass adoption
+_REVENUE = _keys(_WINS, _DEALS, _SELF_SERVE)
+
+_GROWTH = (
+    "Revenue growth compares the second half of the run with the first. It is driven by what "
+    "changes over time: marketing learning where revenue comes from (its goal and the feedback "
+    "meetings), word of mouth from a growing customer base and budget changes mid-run, on top "
+    "of everything that sets revenue itself."
+)
+
+KPIS: dict[str, Kpi] = {
+    "week": Kpi("Week", "week", "Simulation week (1 = end of the first week)."),
+    "unaware": Kpi("Unaware", "prospects", "Prospects who do not know the product."),
+    "aware": Kpi("Aware", "prospects", "Prospects who know it but do not yet trust it."),
+    "trusting": Kpi("Trusting", "prospects", "Prospects who trust it but have not bought."),
+    "customers": Kpi("Customers", "prospects", "Prospects who bought (absorbing).", summary="last"),
+    "awareness_pct": Kpi(
+        "Awareness", "% of market", "Share aware, trusting or customer.", summary="last"
+    ),
+    "trusting_pct": Kpi("Trust", "% of market", "Share trusting or customer.", summary="last"),
+    "newly_aware": Kpi(
+        "Newly aware",
+        "prospects/week",
+        "Prospects aware (or further) for the first time this week.",
+        funnel_stage="Aware",
+    ),
+    "newly_trusting": Kpi(
+        "Newly trusting",
+        "prospects/week",
+        "Prospects trusting (or customers) for the first time this week.",
+        funnel_stage="Trusting",
+    ),
+    "inquiries": Kpi(
+        "Inquiries",
+        "leads/week",
+        "Engaged prospects captured as leads this week.",
+        funnel_stage="Inquiry",
+    ),
+    "mqls": Kpi(
+        "MQLs",
+        "leads/week",
+        "Marketing-qualified leads passed toward sales this week.",
+        funnel_stage="MQL",
+    ),
+    "sqls": Kpi(
+        "SQLs",
+        "leads/week",
+        "Leads qualified by sales at first contact this week.",
+        funnel_stage="SQL",
+    ),
+    "opportunities": Kpi(
+        "Opportunities", "deals/week", "Opportunities opened this week.", funnel_stage="Opportunity"
+    ),
+    "wins": Kpi("Wins", "customers/week", "Deals won by sales this week.", funnel_stage="Won"),
+    "self_serve": Kpi(
+        "Self-serve purchases",
+        "customers/week",
+        "Prospects who bought without a sales contact this week (Bass).",
+    ),
+    "losses": Kpi("Losses", "deals/week", "Opportunities lost this week."),
+    "revenue": Kpi("Weekly revenue", "currency/week", "Value of deals won this week."),
+    "marketing_spend": Kpi(
+        "Marketing spend", "currency/week", "Marketing spend this week.", summary="sum"
+    ),
+    "sales_cost": Kpi(
+        "Sales cost", "currency/week", "Cost of the sales team this week.", summary="sum"
+    ),
+    "leads_leaked": Kpi(
+        "MQLs lost in handoff",
+        "leads/week",
+        "MQLs lost in the handoff this week (no CRM link).",
+        summary="sum",
+    ),
+    "leads_rejected": Kpi(
+        "MQLs rejected by sales",
+        "leads/week",
+        "MQLs sent back by sales as below its bar this week.",
+        summary="sum",
+    ),
+    "leads_ignored": Kpi(
+        "MQLs ignored by sales",
+        "leads/week",
+        "MQLs never contacted this week (below bar or stale).",
+        summary="sum",
+    ),
+    "pipeline_value": Kpi(
+        "Pipeline", "currency", "Deal value of all open opportunities.", summary="last"
+    ),
+    "open_opportunities": Kpi(
+        "Open opportunities", "deals", "Open opportunities at the end of the week."
+    ),
+    "queued_leads": Kpi("Queued leads", "leads", "Accepted leads waiting for first contact."),
+    "cum_revenue": Kpi(
+        "Revenue",
+        "currency",
+        "Revenue won since week 0.",
+        summary="last",
+        headline=1,
+        mechanism="Revenue is the value of deals won by sales (plus self-serve purchases, if "
+        "switched on): it grows with the number of good leads that reach a rep quickly, the "
+        "reps' capacity and skill, and how much of marketing's effort goes to segments with "
+        "large deals.",
+        acted_on_by=_REVENUE,
+    ),
+    "cum_wins": Kpi(
+        "New customers won by sales",
+        "customers",
+        "Deals won by sales since week 0.",
+        summary="last",
+        headline=4,
+        mechanism="New customers (won by sales) are the leads that survive every step: "
+        "marketing's lead flow, the handoff (lead bars, leakage, delay), sales' capacity to call "
+        "them, and the odds of qualifying and winning, which rise with fit, trust, a fast "
+        "response and skill.",
+        acted_on_by=_keys(_WINS),
+    ),
+    "cum_mqls": Kpi("MQLs", "leads", "MQLs since week 0.", summary="last"),
+    "cum_sqls": Kpi("SQLs", "leads", "SQLs since week 0.", summary="last"),
+    "cum_opportunities": Kpi(
+        "Opportunities", "deals", "Opportunities opened since week 0.", summary="last"
+    ),
+    "cum_cost": Kpi("Total cost", "currency", "Marketing spend plus sales cost since week 0."),
+    "cost_per_lead": Kpi(
+        "Cost per MQL",
+        "currency/MQL",
+        "Cumulative marketing spend per MQL.",
+        summary="last",
+        headline=6,
+        mechanism="Cost per MQL is marketing spend per MQL: it depends on marketing's bar for an "
+        "MQL and the accuracy of its lead scoring (how many leads pass), on the reach and "
+        "engagement bought per unit of spend, and on a focus on channels and segments rich in "
+        "leads.",
+        acted_on_by=_keys(
+            _REACH, _MQL_BAR, _SCORING, _TARGETING, "marketing.nurture_cooldown_weeks"
+        ),
+    ),
+    "cac": Kpi(
+        "CAC",
+        "currency/customer",
+        "Customer acquisition cost: cumulative total cost per new customer.",
+        summary="last",
+        headline=5,
+        mechanism="CAC is total cost (marketing budget plus sales team) per new customer, won by "
+        "sales or self-serve: it falls when the same cost wins more customers and rises with "
+        "budget or headcount.",
+        acted_on_by=_keys(_WINS, _SELF_SERVE, "sales.annual_cost_per_rep"),
+    ),
+    "win_rate": Kpi(
+        "Win rate",
+        "share",
+        "Won / (won + lost) opportunities, cumulative.",
+        summary="last",
+        headline=9,
+        mechanism="Win rate is won per closed opportunity: the win odds rise with the prospect's "
+        "fit and trust and the rep's skill, reps build trust during the cycle, and the lead bars "
+        "and scoring decide how well the prospects that reach an opportunity fit.",
+        acted_on_by=_keys(
+            "sales.win_odds sales.fit_effect sales.trust_effect sales.trust_lift_per_week",
+            f"{_SKILL} market.segments sales.cycle_length_shape {_BARS} {_SCORING}",
+        ),
+    ),
+    "mql_to_sql": Kpi(
+        "MQL -> SQL",
+        "share",
+        "Cumulative SQLs per cumulative MQL.",
+        summary="last",
+        headline=7,
+        mechanism="MQL -> SQL is the share of MQLs that sales qualifies at first contact: MQLs "
+        "lost in the handoff or below sales' own bar are never qualified, and the odds of "
+        "qualifying rise with the lead's fit and trust and fall with the response delay (handoff "
+        "delay, waiting in a busy rep's queue, the rep's reaction time).",
+        acted_on_by=_keys(_QUALIFY),
+    ),
+    "lead_to_customer": Kpi(
+        "Lead -> customer",
+        "share",
+        "Cumulative wins per cumulative MQL.",
+        summary="last",
+        headline=8,
+        mechanism="Lead -> customer is new customers per MQL: everything that decides MQL -> SQL, "
+        "then the odds that an SQL becomes an opportunity and the opportunity is won, which rise "
+        "with fit, trust and rep skill.",
+        acted_on_by=_keys(_QUALIFY, _CLOSE),
+    ),
+    "avg_deal_size": Kpi(
+        "Average deal size",
+        "currency/deal",
+        "Cumulative revenue per new customer.",
+        summary="last",
+        headline=10,
+        mechanism="Average deal size is revenue per new customer: it depends on which segments "
+        "they come from (enterprise deals are far larger than SMB ones), set by the segments, the "
+        "sales territories and marketing's focus, which follows its goal (MQL counts pull it "
+        "toward SMB, won revenue reported at joint meetings toward large deals).",
+        acted_on_by=_keys(_DEALS, _SELF_SERVE),
+    ),
+    "sales_cycle_weeks": Kpi(
+        "Sales cycle",
+        "weeks",
+        "Mean weeks from opportunity to won deal, cumulative.",
+        summary="last",
+        headline=11,
+        mechanism="Sales cycle is the mean weeks from opportunity to won deal: each segment has "
+        "its own cycle length (enterprise the longest) and more skilled reps close faster, so a "
+        "shift toward large deals lengthens it and cross-skilling shortens it.",
+        acted_on_by=_keys("market.segments sales.cycle_length_shape", _SKILL, _DEALS),
+    ),
+    "engagement_rate": Kpi(
+        "Engagement rate", "share", "Share of marketing exposures that led to engagement this week."
+    ),
+    "response_hours": Kpi(
+        "Time to first call",
+        "hours",
+        "Mean hours from MQL to first sales contact, cumulative.",
+        summary="last",
+    ),
+    "revenue_first_half": Kpi(
+        "Revenue, first half",
+        "currency",
+        "Revenue won in the first half of the run.",
+        weekly=False,
+        summary="derived",
+    ),
+    "revenue_second_half": Kpi(
+        "Revenue, second half",
+        "currency",
+        "Revenue won in the second half of the run.",
+        weekly=False,
+        summary="derived",
+    ),
+    "revenue_growth": Kpi(
+        "Revenue growth",
+        "currency/year",
+        "52 x (mean weekly revenue in the second half of the run minus the first): year 2 minus "
+        "year 1 for a 104-week run.",
+        weekly=False,
+        summary="derived",
+        headline=2,
+        mechanism=_GROWTH,
+        acted_on_by=_REVENUE,
+    ),
+    "revenue_growth_pct": Kpi(
+        "Revenue growth rate, 2nd vs 1st half",
+        "%",
+        "Second-half revenue as a % change on first-half revenue.",
+        weekly=False,
+        summary="derived",
+        headline=3,
+        mechanism=_GROWTH + " As a percentage of first-half revenue it is noisier: one large "
+        "early deal moves it a lot.",
+        acted_on_by=_REVENUE,
+    ),
+}
+
+#: Weekly columns of timeseries.csv, in column order (``spend_<channel>`` columns follow).
+WEEKLY = tuple(name for name, kpi in KPIS.items() if kpi.weekly)
+#: KPI columns of summary.csv (one value per run), in column order.
+SUMMARY = tuple(name for name, kpi in KPIS.items() if kpi.summary is not None)
+#: Headline KPIs in the order tables, figures and the report show them.
+HEADLINE = tuple(
+    sorted((n for n, k in KPIS.items() if k.headline is not None), key=lambda n: KPIS[n].headline)
+)
+#: Weekly counts that make the lead funnel, in funnel order, with their stage names.
+FUNNEL = {name: kpi.funnel_stage for name, kpi in KPIS.items() if kpi.funnel_stage}
+
+
+def acts_on(key: str, kpi: str) -> bool:
+    """Whether the parameter at dotted ``key`` acts directly on ``kpi`` (a declared prefix)."""
+    return any(key == p or key.startswith(p + ".") for p in KPIS[kpi].acted_on_by)

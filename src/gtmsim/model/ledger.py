@@ -1,0 +1,156 @@
+"""The weekly book-keeping behind the KPIs.
+
+:class:`KpiBook` counts events as the departments report them; :func:`weekly_row` turns the
+counts and the population into one row of KPIs (the columns of :data:`gtmsim.model.kpis.KPIS`),
+which the model's Mesa ``DataCollector`` records every week.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gtmsim.model.journey import Stage
+
+if TYPE_CHECKING:
+    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.prospect import Prospect
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, or NaN when the denominator is zero (undefined, not zero)."""
+    return numerator / denominator if denominator else float("nan")
+
+
+class KpiBook:
+    """Counters of everything the departments do, this week and since week 0."""
+
+    #: Weekly counters reported as KPIs, in column order.
+    REPORTED = (
+        "inquiries",
+        "mqls",
+        "sqls",
+        "opportunities",
+        "wins",
+        "self_serve",
+        "losses",
+        "revenue",
+        "marketing_spend",
+        "sales_cost",
+        "leads_leaked",
+        "leads_rejected",
+        "leads_ignored",
+    )
+    #: Every weekly counter: the reported ones and those only used inside the model.
+    WEEKLY = (*REPORTED, "exposures", "engagements")
+
+    def __init__(self, n_channels: int) -> None:
+        self.week = dict.fromkeys(self.WEEKLY, 0.0)
+        self.total = dict.fromkeys(self.WEEKLY, 0.0)
+        self.spend_by_channel = np.zeros(n_channels)
+        self.cumulative_spend_by_channel = np.zeros(n_channels)
+        self.cycle_weeks_total = 0.0
+        self.contacts = 0
+        self.contact_hours_total = 0.0
+
+    def add(self, key: str, amount: float) -> None:
+        self.week[key] += amount
+        self.total[key] += amount
+
+    def start_week(self) -> None:
+        """Reset the weekly counters (cumulative ones keep counting)."""
+        self.week = dict.fromkeys(self.WEEKLY, 0.0)
+
+    def record_spend(self, by_channel: np.ndarray) -> None:
+        self.spend_by_channel = by_channel.copy()
+        self.cumulative_spend_by_channel += by_channel
+        self.add("marketing_spend", float(by_channel.sum()))
+
+    def record_sales_cost(self, amount: float) -> None:
+        self.add("sales_cost", amount)
+
+    def record_exposures(self, exposed: int, engaged: int) -> None:
+        self.add("exposures", exposed)
+        self.add("engagements", engaged)
+
+    def record_leads(self, inquiries: int, mqls: int) -> None:
+        self.add("inquiries", inquiries)
+        self.add("mqls", mqls)
+
+    def record_leaked(self, n: int) -> None:
+        self.add("leads_leaked", n)
+
+    def record_rejected(self, n: int) -> None:
+        self.add("leads_rejected", n)
+
+    def record_ignored(self, n: int = 1) -> None:
+        self.add("leads_ignored", n)
+
+    def record_contact(self, delay_hours: float) -> None:
+        self.contacts += 1
+        self.contact_hours_total += delay_hours
+
+    def record_sql(self) -> None:
+        self.add("sqls", 1)
+
+    def record_opportunity(self) -> None:
+        self.add("opportunities", 1)
+
+    def record_win(self, prospect: Prospect, cycle_weeks: int) -> None:
+        self.add("wins", 1)
+        self.add("revenue", prospect.deal_value)
+        self.cycle_weeks_total += cycle_weeks
+
+    def record_self_serve(self, deal_values: np.ndarray) -> None:
+        self.add("self_serve", len(deal_values))
+        self.add("revenue", float(deal_values.sum()))
+
+    def record_loss(self) -> None:
+        self.add("losses", 1)
+
+
+def weekly_row(model: GrowthModel) -> dict[str, float]:
+    """One week's KPIs (see :data:`KPIS`), plus ``spend_<channel>`` per marketing channel."""
+    book = model.kpis
+    counts = model.population.stage_counts()
+    n = model.population.n
+    week, total = book.week, book.total
+    deals = [deal for rep in model.reps for deal in rep.deals]
+    cum_cost = total["marketing_spend"] + total["sales_cost"]
+    row: dict[str, float] = {
+        "week": model.week,
+        "unaware": int(counts[Stage.UNAWARE]),
+        "aware": int(counts[Stage.AWARE]),
+        "trusting": int(counts[Stage.TRUSTING]),
+        "customers": int(counts[Stage.CUSTOMER]),
+        "awareness_pct": 100.0 * (n - counts[Stage.UNAWARE]) / n,
+        "trusting_pct": 100.0 * (counts[Stage.TRUSTING] + counts[Stage.CUSTOMER]) / n,
+        "newly_aware": model.population.newly_aware,
+        "newly_trusting": model.population.newly_trusting,
+    }
+    for key in KpiBook.REPORTED:
+        row[key] = week[key]
+    row.update(
+        pipeline_value=float(sum(d.prospect.deal_value for d in deals)),
+        open_opportunities=len(deals),
+        queued_leads=sum(len(rep.queue) for rep in model.reps),
+        cum_revenue=total["revenue"],
+        cum_wins=total["wins"],
+        cum_mqls=total["mqls"],
+        cum_sqls=total["sqls"],
+        cum_opportunities=total["opportunities"],
+        cum_cost=cum_cost,
+        cost_per_lead=ratio(total["marketing_spend"], total["mqls"]),
+        cac=ratio(cum_cost, total["wins"] + total["self_serve"]),
+        win_rate=ratio(total["wins"], total["wins"] + total["losses"]),
+        mql_to_sql=ratio(total["sqls"], total["mqls"]),
+        lead_to_customer=ratio(total["wins"], total["mqls"]),
+        avg_deal_size=ratio(total["revenue"], total["wins"] + total["self_serve"]),
+        sales_cycle_weeks=ratio(book.cycle_weeks_total, total["wins"]),
+        engagement_rate=ratio(week["engagements"], week["exposures"]),
+        response_hours=ratio(book.contact_hours_total, book.contacts),
+    )
+    for name, spend in zip(model.marketing.channel_names, book.spend_by_channel, strict=True):
+        row[f"spend_{name}"] = float(spend)
+    return row

@@ -1,0 +1,344 @@
+"""The market: prospects, their buyer's journey, and word of mouth between them.
+
+Prospects are :class:`Prospect` agents (``mesa.Agent``) living in the model's agent set.
+Their state is kept in :class:`Population` arrays, one entry per prospect, so that
+marketing and word of mouth can act on the whole market in one numpy pass while sales
+reps still act on individual ``Prospect`` agents (whose attributes read and write
+those arrays).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from gtmsim.model.journey import LeadStage, Stage
+from gtmsim.model.network import build_ties
+from gtmsim.model.params import WEEKS_PER_YEAR, Params, param, weekly_rate_from_annual
+
+
+class SegmentParams(Params):
+    """One market segment (an industry or region): its size, deal values and fit."""
+
+    share: float = param(
+        0.5,
+        "share of prospects",
+        "Fraction of the market in this segment (0 switches a default segment off).",
+        ge=0,
+        le=1,
+    )
+    median_deal_value: float = param(
+        20_000.0,
+        "currency",
+        "Median first-year value of a won deal; deal values are log-normal (heavy-tailed).",
+        gt=0,
+    )
+    deal_value_sigma: float = param(
+        0.8,
+        "log-units",
+        "Standard deviation of log deal value: 0.8 puts the top 10% of deals above 2.8x the median.",
+        ge=0,
+        le=3,
+    )
+    fit_mean: float = param(
+        0.5,
+        "probability",
+        "Mean fit (propensity) of a prospect: how well the product suits it; Beta-distributed.",
+        gt=0,
+        lt=1,
+    )
+    fit_concentration: float = param(
+        4.0,
+        "dimensionless",
+        "Concentration (a+b) of the fit Beta distribution: larger means prospects are more alike.",
+        gt=0,
+    )
+    sales_cycle_weeks: float = param(
+        8.0,
+        "weeks",
+        "Mean length of an opportunity from opening to close. Published ranges: SMB 2-4 weeks, "
+        "mid-market 1-3 months, enterprise 3-6 months (industry reports).",
+        ge=1,
+        le=104,
+    )
+
+
+def _default_segments() -> dict[str, SegmentParams]:
+    return {
+        "smb": SegmentParams(share=0.6, median_deal_value=6_000, fit_mean=0.5, sales_cycle_weeks=3),
+        "mid_market": SegmentParams(
+            share=0.3, median_deal_value=25_000, fit_mean=0.45, sales_cycle_weeks=8
+        ),
+        "enterprise": SegmentParams(
+            share=0.1, median_deal_value=120_000, fit_mean=0.45, sales_cycle_weeks=18
+        ),
+    }
+
+
+class MarketParams(Params):
+    """The market as a whole: its size, segments, memory and word of mouth."""
+
+    prospects: int = param(
+        20_000, "prospects", "Number of prospect companies in the market.", ge=10
+    )
+    segments: dict[str, SegmentParams] = Field(
+        default_factory=_default_segments,
+        description="Market segments by name; their shares must sum to 1.",
+    )
+    initial_aware_share: float = param(
+        0.25,
+        "share of prospects",
+        "Share of prospects already aware at week 0 (an established company, not a launch).",
+        ge=0,
+        le=1,
+    )
+    awareness_decay_per_year: float = param(
+        0.33,
+        "share per year",
+        "Share of awareness lost per year without reinforcement (Capsim classroom rule: ~33%/year).",
+        ge=0,
+        lt=1,
+    )
+    trust_decay_per_year: float = param(
+        0.20,
+        "share per year",
+        "Share of trust lost per year without reinforcement (assumed stickier than awareness).",
+        ge=0,
+        lt=1,
+    )
+    aware_threshold: float = param(
+        0.3,
+        "awareness level (0-1)",
+        "Awareness at or above which a prospect counts as aware (recalls the brand unaided).",
+        gt=0,
+        le=1,
+    )
+    trust_threshold: float = param(
+        0.5,
+        "trust level (0-1)",
+        "Trust at or above which an aware prospect counts as trusting (would consider buying).",
+        gt=0,
+        le=1,
+    )
+    ties_per_prospect: float = param(
+        8.0, "ties", "Mean number of social ties per prospect (word-of-mouth network).", ge=0
+    )
+    same_segment_ties: float = param(
+        0.7,
+        "share of ties",
+        "Share of a prospect's ties inside its own segment (homophily).",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_rate: float = param(
+        0.25,
+        "conversations/week",
+        "Rate of word-of-mouth conversations a prospect has when all its ties are customers.",
+        ge=0,
+    )
+    trusting_voice: float = param(
+        0.1,
+        "relative weight",
+        "Weight of a trusting (not yet buying) neighbour's voice relative to a customer's (1).",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_awareness_lift: float = param(
+        0.5,
+        "share of the awareness gap",
+        "Share of the gap to full awareness closed by one word-of-mouth conversation.",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_trust_lift: float = param(
+        0.15,
+        "share of the trust gap",
+        "Share of the gap to full trust closed by one word-of-mouth conversation "
+        "(peers are trusted more than ads).",
+        ge=0,
+        le=1,
+    )
+    word_of_mouth_mixing: Literal["network", "well_mixed"] = param(
+        "network",
+        "network | well_mixed",
+        "Who hears whom: 'network' = each prospect hears its social ties; 'well_mixed' = everyone "
+        "hears the whole market (the Bass model's assumption).",
+    )
+    imitation_per_year: float = param(
+        0.0,
+        "hazard/year",
+        "Bass imitation coefficient q: yearly hazard of buying directly (no sales contact) per unit "
+        "share of customers among the prospect's contacts. 0 in the journey scenarios; ~0.38 in "
+        "Sultan, Farley & Lehmann's 1990 meta-analysis.",
+        ge=0,
+        le=10,
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> MarketParams:
+        total = sum(s.share for s in self.segments.values())
+        if not self.segments:
+            raise ValueError("segments: at least one segment is needed")
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"segments: the segment shares sum to {total:.4g}, they must sum to 1 "
+                f"({', '.join(f'{k}={v.share:g}' for k, v in self.segments.items())})"
+            )
+        return self
+
+    @property
+    def awareness_decay_per_week(self) -> float:
+        """Share of awareness lost per week without reinforcement (probability per week)."""
+        return weekly_rate_from_annual(self.awareness_decay_per_year)
+
+    @property
+    def trust_decay_per_week(self) -> float:
+        """Share of trust lost per week without reinforcement (probability per week)."""
+        return weekly_rate_from_annual(self.trust_decay_per_year)
+
+
+class Population:
+    """Per-prospect state as numpy arrays (index = prospect number).
+
+    Arrays: ``segment`` (int), ``deal_value`` (currency), ``fit`` (0-1), ``awareness``
+    and ``trust`` (levels 0-1), ``stage`` (:class:`Stage`), ``lead_stage``
+    (:class:`LeadStage`), ``nurture_until`` (week a nurtured lead may re-qualify),
+    ``reinforced`` (touched this week, so no decay), ``lead_channel`` (channel index
+    that produced the current lead, -1 for word of mouth), ``lead_score`` (0-1).
+    """
+
+    def __init__(self, params: MarketParams, rng: np.random.Generator) -> None:
+        n = params.prospects
+        self.params = params
+        self.n = n
+        self.segment_names = list(params.segments)
+        segs = list(params.segments.values())
+        shares = np.array([s.share for s in segs])
+        self.segment = rng.choice(len(segs), size=n, p=shares / shares.sum()).astype(np.int16)
+        median = np.array([s.median_deal_value for s in segs])[self.segment]
+        sigma = np.array([s.deal_value_sigma for s in segs])[self.segment]
+        self.deal_value = median * np.exp(sigma * rng.standard_normal(n))
+        fit_mean = np.array([s.fit_mean for s in segs])[self.segment]
+        conc = np.array([s.fit_concentration for s in segs])[self.segment]
+        self.fit = rng.beta(fit_mean * conc, (1 - fit_mean) * conc)
+        aware = rng.random(n) < params.initial_aware_share
+        self.awareness = np.where(
+            aware, params.aware_threshold + (1 - params.aware_threshold) * rng.random(n), 0.0
+        )
+        self.trust = np.zeros(n)
+        self.stage = np.zeros(n, dtype=np.int8)
+        self.lead_stage = np.zeros(n, dtype=np.int8)
+        self.nurture_until = np.zeros(n, dtype=np.int32)
+        self.reinforced = np.zeros(n, dtype=bool)
+        self.lead_channel = np.full(n, -1, dtype=np.int8)
+        self.lead_score = np.zeros(n)
+        self.bought_week = np.full(n, -1, dtype=np.int32)
+        self.ever_aware = np.zeros(n, dtype=bool)
+        self.ever_trusting = np.zeros(n, dtype=bool)
+        self.newly_aware = 0
+        self.newly_trusting = 0
+        self.ties = build_ties(
+            self.segment, params.ties_per_prospect, params.same_segment_ties, rng
+        )  # by column: word of mouth reads only the columns of prospects who talk
+        self.update_stages()
+        self.newly_aware = self.newly_trusting = 0  # week 0 is the starting point, not a flow
+
+    def update_stages(self) -> None:
+        """Derive each prospect's journey stage from its awareness and trust levels."""
+        p = self.params
+        customer = self.stage == Stage.CUSTOMER
+        aware = self.awareness >= p.aware_threshold
+        stage = aware.view(np.int8) + (aware & (self.trust >= p.trust_threshold)).view(np.int8)
+        stage[customer] = Stage.CUSTOMER
+        self.stage = stage
+        reached = stage >= Stage.AWARE
+        self.newly_aware = int(np.count_nonzero(reached & ~self.ever_aware))
+        self.ever_aware |= reached
+        reached = stage >= Stage.TRUSTING
+        self.newly_trusting = int(np.count_nonzero(reached & ~self.ever_trusting))
+        self.ever_trusting |= reached
+
+    def stage_counts(self) -> np.ndarray:
+        """Number of prospects in each :class:`Stage` (length-4 array summing to n)."""
+        return np.array([np.count_nonzero(self.stage == stage) for stage in Stage])
+
+    def spread_word_of_mouth(self, rng: np.random.Generator) -> np.ndarray:
+        """One week of word of mouth: customers and trusting prospects talk to their ties.
+
+        A prospect's conversation hazard is ``word_of_mouth_rate`` times the weighted share of
+        its ties that are customers (weight 1) or trusting (weight ``trusting_voice``);
+        a conversation lifts awareness and trust. Returns who had a conversation.
+        """
+        p = self.params
+        if p.word_of_mouth_rate <= 0:
+            return np.empty(0, dtype=np.int64)
+        customer = self.stage == Stage.CUSTOMER
+        voice = customer + p.trusting_voice * (self.stage == Stage.TRUSTING)
+        influence = self.contact_share(voice)
+        listeners = np.flatnonzero((influence > 0) & ~customer)
+        hazard = p.word_of_mouth_rate * influence[listeners]
+        talked = listeners[rng.random(len(listeners)) < -np.expm1(-hazard)]
+        self.awareness[talked] += p.word_of_mouth_awareness_lift * (1 - self.awareness[talked])
+        self.trust[talked] += (
+            p.word_of_mouth_trust_lift * self.awareness[talked] * (1 - self.trust[talked])
+        )
+        self.reinforced[talked] = True
+        return talked
+
+    def contact_share(self, values: np.ndarray) -> np.ndarray:
+        """Per prospect, the mean of ``values`` over its contacts: its social ties, or the whole
+        market when word of mouth is well mixed."""
+        if self.params.word_of_mouth_mixing == "well_mixed":
+            return np.full(self.n, values.mean())
+        speakers = np.flatnonzero(values)
+        return self.ties[:, speakers] @ values[speakers]
+
+    def adopt_directly(
+        self, innovation_per_year: float, rng: np.random.Generator, week: int
+    ) -> np.ndarray:
+        """Bass-style purchases without a sales contact; returns the new customers' indices.
+
+        A non-customer's yearly hazard is ``p + q * F``, with p = ``innovation_per_year``
+        (marketing's broad influence), q = ``imitation_per_year`` and F the share of customers
+        among its contacts at the start of the week. One week's probability is
+        ``1 - exp(-(p + q F) / 52)`` (a constant hazard over the week). Leads in the sales
+        pipeline (on their way to sales, queued, SQL or an open deal) buy through their rep, if
+        at all, so they are not candidates: otherwise a deal could be won from a customer.
+        """
+        q = self.params.imitation_per_year
+        if innovation_per_year <= 0 and q <= 0:
+            return np.empty(0, dtype=np.int64)
+        customer = self.stage == Stage.CUSTOMER
+        in_pipeline = (self.lead_stage >= LeadStage.HANDOFF) & (
+            self.lead_stage <= LeadStage.OPPORTUNITY
+        )
+        open_ = np.flatnonzero(~customer & ~in_pipeline)
+        if self.params.word_of_mouth_mixing == "well_mixed":
+            hazard = innovation_per_year + q * customer.mean()
+            k = int(rng.binomial(len(open_), -np.expm1(-hazard / WEEKS_PER_YEAR)))
+            adopters = np.sort(rng.choice(open_, size=k, replace=False))
+        else:
+            share = self.contact_share(customer.astype(float))[open_]
+            hazard = innovation_per_year + q * share
+            adopters = open_[rng.random(len(open_)) < -np.expm1(-hazard / WEEKS_PER_YEAR)]
+        self.make_customers(adopters, week)
+        return adopters
+
+    def make_customers(self, prospects: np.ndarray | int, week: int) -> None:
+        """``prospects`` buy in ``week`` (a won deal or a self-serve purchase) and stay customers."""
+        self.stage[prospects] = Stage.CUSTOMER
+        self.lead_stage[prospects] = LeadStage.WON
+        self.bought_week[prospects] = week
+
+    def decay(self) -> None:
+        """Awareness and trust of prospects not reinforced this week fade a little."""
+        p = self.params
+        if p.awareness_decay_per_year <= 0 and p.trust_decay_per_year <= 0:
+            self.reinforced[:] = False
+            return
+        idle = ~self.reinforced & (self.stage != Stage.CUSTOMER)
+        np.multiply(self.awareness, 1 - p.awareness_decay_per_week, out=self.awareness, where=idle)
+        np.multiply(self.trust, 1 - p.trust_decay_per_week, out=self.trust, where=idle)
+        self.reinforced[:] = False

@@ -1,0 +1,2 @@
+"""Figures as pure functions of saved tables, each returning a matplotlib Figure; one module
+per figure family."""
