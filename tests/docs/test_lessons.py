@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-LESSONS = Path(__file__).resolve().parents[1] / "docs" / "lessons"
+LESSONS = Path(__file__).resolve().parents[2] / "docs" / "lessons"
 
 
 def load_make_answers():

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from gtmsim.model.reference import README_END, README_START, readme_block, scenario_reference
 from gtmsim.model.scenario import Scenario
 
-COMMITTED = Path(__file__).resolve().parents[1] / "docs" / "scenario-reference.md"
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 REGENERATE = "gtmsim reference > docs/scenario-reference.md"
 
 #: Top-level fields that identify a scenario rather than parametrise the model.
