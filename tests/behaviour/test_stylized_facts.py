@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from gtmsim.experiments.bass import run_bass_check
-from gtmsim.experiments.calibration import with_levers
 from gtmsim.experiments.runner import replicate_seeds, run_batch
+from gtmsim.model.scenario import with_levers
 from gtmsim.model.scenario_files import load_scenario
 
 

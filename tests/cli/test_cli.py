@@ -291,12 +291,14 @@ def test_help_loads_neither_the_model_nor_the_numerics(args):
 
 
 def test_attribute_max_runs_default_is_the_attribution_limit():
-    """cli.py repeats the limit as a literal so that --help loads nothing; keep them equal."""
+    """The CLI and attribute() take the limit from the one light defaults module."""
+    import inspect
+
     from gtmsim.cli import main
-    from gtmsim.experiments.attribution import SHAPLEY_MAX_RUNS
+    from gtmsim.experiments.attribution import attribute
 
     option = next(p for p in main.commands["attribute"].params if p.name == "max_runs")
-    assert option.default == SHAPLEY_MAX_RUNS
+    assert option.default == inspect.signature(attribute).parameters["max_runs"].default == 600
 
 
 def interrupt_on_call(monkeypatch, module, name: str, call: int) -> None:
@@ -317,7 +319,7 @@ def test_run_batch_passes_ctrl_c_on_unless_asked_to_keep_finished_runs(monkeypat
     """A library caller (calibration, Bass check) must not carry on with fewer seeds after a
     Ctrl-C; `gtmsim run` keeps the runs that finished and says so."""
     import gtmsim.experiments.runner
-    from gtmsim.experiments.calibration import with_levers
+    from gtmsim.model.scenario import with_levers
 
     small = with_levers(load_scenario("separate"), {"market.prospects": 300})
     seeds = replicate_seeds(5, 3)
@@ -343,9 +345,9 @@ def test_ctrl_c_during_run_saves_the_finished_runs(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_calibration_saves_the_arms_already_fitted(tmp_path, monkeypatch):
-    import gtmsim.experiments.calibration
+    import gtmsim.experiments.fitting
 
-    interrupt_on_call(monkeypatch, gtmsim.experiments.calibration, "fit_levers", 2)
+    interrupt_on_call(monkeypatch, gtmsim.experiments.fitting, "fit_levers", 2)
     args = [
         *(
             "calibrate",

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from conftest import small
 from gtmsim.cli import main
-from gtmsim.experiments.attribution import (
+from gtmsim.experiments.attribution import planned_removals, shapley_values, without
+from gtmsim.experiments.attribution_rules import (
     MARKETING,
     NONE,
     RULES,
@@ -26,10 +27,7 @@ from gtmsim.experiments.attribution import (
     heuristic_attribution,
     last_touch,
     linear,
-    planned_removals,
-    shapley_values,
     time_decay,
-    without,
 )
 from gtmsim.experiments.runner import replicate_seeds
 from gtmsim.model.growth import GrowthModel

@@ -10,14 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from gtmsim.cli import main
-from gtmsim.experiments.calibration import (
-    Problem,
-    fit_arms,
-    fit_levers,
-    lever_contributions,
-    with_levers,
-)
+from gtmsim.experiments.fitting import Problem, fit_arms, fit_levers, lever_contributions
 from gtmsim.experiments.runner import replicate_seeds
+from gtmsim.model.scenario import with_levers
 from gtmsim.model.scenario_files import load_scenario
 
 
@@ -151,19 +146,19 @@ def test_calibrate_command_end_to_end(tmp_path):
 def test_calibrate_rejects_bad_input_before_simulating(args, message, monkeypatch):
     """Every bad option ends in exit status 2 and one message naming the problem, before any
     run starts (run_batch is replaced by one that fails the test if called)."""
-    import gtmsim.experiments.calibration
+    import gtmsim.experiments.fitting
 
     def no_runs(*_args, **_kwargs):
         raise AssertionError("a simulation started before the input was checked")
 
-    monkeypatch.setattr(gtmsim.experiments.calibration, "run_batch", no_runs)
+    monkeypatch.setattr(gtmsim.experiments.fitting, "run_batch", no_runs)
     result = CliRunner().invoke(main, ["calibrate", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_integer_parameters_are_rounded_and_written_as_integers(problem_parts):
-    from gtmsim.cli.calibrate import toml_value
+    from gtmsim.experiments.calibration import toml_value
 
     separate, *_ = problem_parts
     rounded = with_levers(separate, {"market.prospects": 2999.7})
@@ -183,9 +178,8 @@ def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not()
     conversion gain (+138% over the 60 seeds) is 15 sd from the survey's +41%, so the test
     fails if the shipped file drifts back toward it. Growth is too noisy to reject much on its
     own; CAC and conversion carry the test."""
-    from gtmsim.cli.calibrate import SURVEY_TARGETS
+    from gtmsim.experiments.defaults import SURVEY_TARGETS as targets
 
-    targets = {k: float(v) for k, v in (t.split("=") for t in SURVEY_TARGETS)}
     tolerance = pd.Series({"cac": 4 * 3.1, "lead_to_customer": 4 * 6.3, "revenue_growth": 4 * 29})
     separate = load_scenario("separate")
     seeds = replicate_seeds(3131, 10)

@@ -8,13 +8,18 @@ from pathlib import Path
 import matplotlib.image
 import matplotlib.text
 import pytest
+from matplotlib.figure import Figure
 
 import gtmsim.experiments.runner
 import gtmsim.model.growth
 from gtmsim.experiments.runner import run_batch
 from gtmsim.model.scenario import Scenario
 from gtmsim.model.scenario_files import load_scenario
-from gtmsim.outputs.plots import outcomes as plots
+from gtmsim.outputs.figures import draw_all, save_figure
+from gtmsim.outputs.plots.differences import plot_differences
+from gtmsim.outputs.plots.funnel import plot_funnel
+from gtmsim.outputs.plots.journey import plot_journey, plot_kpi_panel
+from gtmsim.outputs.plots.spend import plot_spend
 from gtmsim.outputs.results import read_results, write_results
 
 NAMES = ["journey", "kpis", "funnel", "spend", "differences"]
@@ -37,7 +42,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def drawn(folder: Path) -> list[Path]:
-    return plots.draw_all(folder, dpi=DPI)
+    return draw_all(folder, dpi=DPI)
 
 
 def test_draw_all_writes_every_figure(folder: Path, drawn: list[Path]) -> None:
@@ -57,11 +62,11 @@ def test_figure_is_not_blank(drawn: list[Path], name: str) -> None:
 def figures(folder: Path) -> dict:
     _, timeseries, summary = read_results(folder)
     return {
-        "journey": plots.plot_journey(timeseries),
-        "kpis": plots.plot_kpi_panel(timeseries),
-        "funnel": plots.plot_funnel(timeseries),
-        "spend": plots.plot_spend(timeseries),
-        "differences": plots.plot_differences(summary, "separate"),
+        "journey": plot_journey(timeseries),
+        "kpis": plot_kpi_panel(timeseries),
+        "funnel": plot_funnel(timeseries),
+        "spend": plot_spend(timeseries),
+        "differences": plot_differences(summary, "separate"),
     }
 
 
@@ -91,27 +96,27 @@ def test_figures_are_redrawn_from_saved_results_without_the_model(
     monkeypatch.setattr(gtmsim.experiments.runner, "GrowthModel", refuse)
     before = [path.read_bytes() for path in drawn]
     shutil.rmtree(folder / "figures")
-    assert plots.draw_all(folder, dpi=DPI) == drawn
+    assert draw_all(folder, dpi=DPI) == drawn
     assert [path.read_bytes() for path in drawn] == before
 
 
 @pytest.mark.parametrize("fmt", ["svg", "pdf"])
 def test_vector_formats_are_reproducible(folder: Path, tmp_path: Path, fmt: str) -> None:
     _, timeseries, _ = read_results(folder)
-    first = plots.save_figure(plots.plot_journey(timeseries), tmp_path / f"a.{fmt}").read_bytes()
-    second = plots.save_figure(plots.plot_journey(timeseries), tmp_path / f"b.{fmt}").read_bytes()
+    first = save_figure(plot_journey(timeseries), tmp_path / f"a.{fmt}").read_bytes()
+    second = save_figure(plot_journey(timeseries), tmp_path / f"b.{fmt}").read_bytes()
     assert first == second  # same results, same bytes: no timestamps or random ids
     assert first.startswith(b"<?xml" if fmt == "svg" else b"%PDF")
 
 
 def test_unknown_format_is_refused(folder: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'jpg' is not supported; choose one of: png, svg, pdf"):
-        plots.draw_all(folder, fmt="jpg")
+        draw_all(folder, fmt="jpg")
     with pytest.raises(ValueError, match="'gif' is not supported"):
-        plots.save_figure(plots.Figure(), tmp_path / "x.gif")
+        save_figure(Figure(), tmp_path / "x.gif")
 
 
 def test_unknown_baseline_is_refused(folder: Path) -> None:
     _, _, summary = read_results(folder)
     with pytest.raises(ValueError, match="choose one of: separate, integrated"):
-        plots.plot_differences(summary, "nope")
+        plot_differences(summary, "nope")

@@ -11,7 +11,7 @@ import os
 import solara
 
 from gtmsim.classroom import page as dashboard
-from gtmsim.classroom.server import CLASSROOM_PROSPECTS
+from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS
 
 
 @solara.component

@@ -27,7 +27,7 @@ from gtmsim.classroom.model import ClassroomModel
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.journey import Stage
 from gtmsim.model.kpis import KPIS
-from gtmsim.outputs.plots.outcomes import STAGES, STYLE
+from gtmsim.outputs.plots.style import STAGES, STYLE
 
 #: Prospects drawn in the network view (a sample when the market is larger).
 NETWORK_NODES = 600

@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 from scipy import sparse
 
-from gtmsim.classroom.server import CLASSROOM_PROSPECTS
+from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.organisation import MEETING_CADENCE_WEEKS
 from gtmsim.model.scenario import Scenario

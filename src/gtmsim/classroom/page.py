@@ -26,6 +26,7 @@ from mesa.visualization.utils import update_counter
 from solara.toestand import Ref
 
 from gtmsim.classroom.charts import Charts, kpi_html
+from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS, COMPARE_WITH
 from gtmsim.classroom.model import (
     CADENCES,
     DEFAULT_SEED,
@@ -34,7 +35,6 @@ from gtmsim.classroom.model import (
     Levers,
     classroom_market,
 )
-from gtmsim.classroom.server import CLASSROOM_PROSPECTS, COMPARE_WITH
 from gtmsim.model.scenario_files import load_scenario
 
 #: Pause between weeks when playing (the redraw comes on top).

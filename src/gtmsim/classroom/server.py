@@ -14,13 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
-#: Prospects in the dashboard's market: a few thousand at most, so a step and its
-#: charts take a fraction of a second and the network view stays readable.
-CLASSROOM_PROSPECTS = 2_000
-#: What the second, side-by-side run can be: the same company organised like a shipped scenario.
-COMPARE_WITH = ("off", "separate", "integrated")
+from gtmsim.classroom.defaults import DEFAULT_HOST, DEFAULT_PORT
+
 #: Packages the dashboard needs beyond gtmsim's own (the ``dashboard`` extra).
 NEEDS = ("solara", "mesa.visualization", "solara_assets")
 

@@ -14,6 +14,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from gtmsim.experiments.defaults import MAX_WEEKS
+
 
 def progress_bar(console: Console, *, remaining: bool = True, transient: bool = False) -> Progress:
     """The progress bar every long command shows on ``console`` (stderr): what runs, a bar,
@@ -55,3 +57,35 @@ def out_option(what: str):
     return click.option(
         "--out", type=click.Path(file_okay=False, path_type=Path), help=f"Folder for {what}."
     )
+
+
+def run_options(default_seeds: str):
+    """The options shared by `run` and `compare`."""
+
+    def decorate(command):
+        for option in reversed(
+            [
+                click.option(
+                    "--seeds",
+                    type=click.IntRange(min=1),
+                    help=f"Replicate runs per scenario [default: {default_seeds}].",
+                ),
+                click.option(
+                    "--weeks",
+                    type=click.IntRange(min=1, max=MAX_WEEKS),
+                    help="Weeks to simulate [default: the scenario's simulation.weeks, 104].",
+                ),
+                out_option("the results [default: results/<names>-<time>]"),
+                workers_option,
+                click.option(
+                    "--base-seed",
+                    type=click.IntRange(min=0),
+                    default=None,
+                    help="Root seed [default: the first scenario's simulation.base_seed].",
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate

@@ -1,22 +1,7 @@
-"""Attribution of revenue: what naive rules credit, and what each contributor really adds.
+"""Attribution of revenue: what each contributor really adds, against what naive rules credit.
 
-Two views of the same runs, side by side:
-
-**Heuristic attribution** (what marketing dashboards report) reads each customer's touch
-history (:mod:`gtmsim.model.touches`) up to and including the week it bought and splits its deal
-value over the sources that touched it:
-
-- *first touch*: all to the source(s) of the earliest week;
-- *last touch*: all to the source(s) of the latest week (at or before the purchase week);
-- *linear*: equally over every touch;
-- *time decay*: in proportion to ``2 ** -(age / half_life)``, ``age`` = purchase week - touch
-  week, ``half_life`` in weeks (default 4).
-
-A *touch* is one source reaching one prospect in one week: repeated (prospect, week, source)
-rows count once, because the week is the model's time step. Ties in a week (several sources
-in the earliest or latest week) share the credit equally. Customers without any touch are
-credited to ``"none"``. These are pure functions of two tables (touches; customers with
-prospect, bought_week, deal_value), so they can be checked by hand.
+The heuristic rules are in :mod:`gtmsim.experiments.attribution_rules`; this module runs them
+on the base runs side by side with the truth from counterfactual runs.
 
 **True incremental contribution** (what the company would lose without it) comes from
 counterfactual runs on common random numbers: the scenario is run again on the same seeds
@@ -35,26 +20,7 @@ stream, so every later marketing draw differs (and, with other leads, the sales 
 pairing is exact for the market and its network but only approximate after that, and
 contributions carry noise even for a channel that does nothing (``tests/test_attribution.py``
 measures it).
-
-What the shipped ``separate`` scenario shows (10,000 prospects, 104 weeks; share of mean
-revenue; counterfactual over 20 seeds, ``gtmsim attribute separate --seeds 20``, Shapley over
-the default 5 seeds, ``gtmsim attribute separate --shapley``)::
-
-    source           first  last  linear  decay  counterfactual  Shapley (5 seeds)
-    marketing (all)   99.3   3.6   50.4   18.5   100             59.5 [53, 64]
-    sales              0.7  96.4   49.0   81.2   100             40.5 [36, 47]
-    each channel     5-27    <=1   3-14   2-6    20-53           4-18
-
-Yes: naive last-touch attribution under-credits marketing badly. It gives all marketing
-channels together 3.6% of revenue (each channel 1% or less), because a rep touches every deal
-in the week it closes; yet without marketing there is no revenue at all (no leads for sales
-to call), and removing any single channel loses 20% (events, ads) to 53% (content) of revenue
-on average (each mean positive, 1.9 to 6.8 standard errors from 0; single seeds vary widely
-because revenue is heavy-tailed). Marketing and sales are complements, so each one's
-counterfactual is 100% and they do not add up; Shapley values split the shared revenue about
-60% to marketing and 40% to sales, 16 times last touch's credit to marketing. First touch errs
-the other way (99% to marketing, under 1% to sales, which is just as necessary). The numbers
-move with the model's parameters and version; ``docs/validation.md`` has the details.
+What the shipped scenarios show is in ``docs/validation.md`` ("Attribution").
 """
 
 from __future__ import annotations
@@ -63,158 +29,24 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rich.table import Table
 
+from gtmsim.experiments.attribution_rules import (
+    MARKETING,
+    NONE,
+    RULES,
+    SALES,
+    WORD_OF_MOUTH,
+    customers_table,
+    heuristic_attribution,
+)
 from gtmsim.experiments.comparison import INTERVAL
+from gtmsim.experiments.defaults import HALF_LIFE_WEEKS, SHAPLEY_MAX_RUNS
 from gtmsim.experiments.runner import map_tasks
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.scenario import Scenario, with_levers
-from gtmsim.outputs.plots.attribution import plot_attribution
-from gtmsim.outputs.plots.outcomes import save_figure
-from gtmsim.outputs.results import write_atomic
-
-#: Heuristic rules, in the order they are reported.
-RULES = ("first_touch", "last_touch", "linear", "time_decay")
-#: Credit for customers that no source touched.
-NONE = "none"
-#: The sales contributor and touch source.
-SALES = "sales"
-#: Word of mouth: a touch source, never removed (endogenous).
-WORD_OF_MOUTH = "word_of_mouth"
-#: The row that sums the marketing channels.
-MARKETING = "marketing (all)"
-#: Default half-life of the time-decay rule, in weeks.
-HALF_LIFE_WEEKS = 4.0
-#: Shapley enumeration refuses to plan more runs than this unless told otherwise.
-SHAPLEY_MAX_RUNS = 600
-
-NOTE = (
-    "Word of mouth is endogenous: it is not removed in any counterfactual, so its revenue is "
-    "credited to what caused it (the marketing and sales that made the talking customers). "
-    "Counterfactual contributions do not add up to 100%: marketing and sales are complements "
-    "(each is necessary), so removing either loses most of the revenue; Shapley values split "
-    "that shared revenue and do add up to 100%."
-)
-
-
-# --- heuristic attribution (pure functions of two tables) -------------------------------------
-
-
-def customers_table(population) -> pd.DataFrame:
-    """Customers of a finished run: prospect, bought_week, deal_value (from a Population)."""
-    index = np.flatnonzero(population.bought_week >= 0)
-    return pd.DataFrame(
-        {
-            "prospect": index,
-            "bought_week": population.bought_week[index],
-            "deal_value": population.deal_value[index],
-        }
-    )
-
-
-def _sources(touches: pd.DataFrame) -> list[str]:
-    """Source names in reporting order: a categorical's categories, else first appearance."""
-    column = touches["source"]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return [str(s) for s in column.cat.categories]
-    return [str(s) for s in pd.unique(column)]
-
-
-def journeys(touches: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    """Customers' touches at or before their purchase week, one row per (prospect, week, source),
-    with the customer's bought_week and deal_value."""
-    distinct = touches[["prospect", "week", "source"]].drop_duplicates()
-    distinct = distinct.astype({"source": str})
-    merged = distinct.merge(customers[["prospect", "bought_week", "deal_value"]], on="prospect")
-    return merged.loc[merged["week"] <= merged["bought_week"]].reset_index(drop=True)
-
-
-def _credit(
-    touches: pd.DataFrame,
-    customers: pd.DataFrame,
-    weight: Callable[[pd.DataFrame], pd.Series],
-    name: str,
-) -> pd.Series:
-    """Revenue per source when each customer's deal value is split by ``weight`` (per touch,
-    summing to 1 per customer); untouched customers' revenue goes to ``"none"``."""
-    rows = journeys(touches, customers)
-    credit = (rows["deal_value"] * weight(rows)).groupby(rows["source"]).sum()
-    untouched = ~customers["prospect"].isin(rows["prospect"])
-    out = pd.Series(0.0, index=[*_sources(touches), NONE], name=name)
-    out.loc[credit.index] = credit.to_numpy()
-    out[NONE] = float(customers.loc[untouched, "deal_value"].sum())
-    return out
-
-
-def _equal_split(mask: pd.Series, prospect: pd.Series) -> pd.Series:
-    """1/k for each of the k selected touches of a prospect, 0 for the others."""
-    count = mask.groupby(prospect).transform("sum")
-    return mask / count
-
-
-def first_touch(touches: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
-    """All of a customer's revenue to the source(s) of its earliest touch week (ties split)."""
-
-    def weight(rows: pd.DataFrame) -> pd.Series:
-        first = rows.groupby("prospect")["week"].transform("min")
-        return _equal_split(rows["week"] == first, rows["prospect"])
-
-    return _credit(touches, customers, weight, "first_touch")
-
-
-def last_touch(touches: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
-    """All of a customer's revenue to the source(s) of its latest touch week at or before the
-    purchase (ties split)."""
-
-    def weight(rows: pd.DataFrame) -> pd.Series:
-        last = rows.groupby("prospect")["week"].transform("max")
-        return _equal_split(rows["week"] == last, rows["prospect"])
-
-    return _credit(touches, customers, weight, "last_touch")
-
-
-def linear(touches: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
-    """A customer's revenue split equally over its touches."""
-
-    def weight(rows: pd.DataFrame) -> pd.Series:
-        return 1.0 / rows.groupby("prospect")["week"].transform("size")
-
-    return _credit(touches, customers, weight, "linear")
-
-
-def time_decay(
-    touches: pd.DataFrame, customers: pd.DataFrame, half_life: float = HALF_LIFE_WEEKS
-) -> pd.Series:
-    """A customer's revenue split in proportion to ``2 ** -(age / half_life)`` per touch, where
-    age = purchase week - touch week (a touch in the purchase week has weight 1)."""
-    if half_life <= 0:
-        raise ValueError(f"half_life must be positive (weeks), got {half_life}")
-
-    def weight(rows: pd.DataFrame) -> pd.Series:
-        raw = np.exp2(-(rows["bought_week"] - rows["week"]) / half_life)
-        return raw / raw.groupby(rows["prospect"]).transform("sum")
-
-    return _credit(touches, customers, weight, "time_decay")
-
-
-def heuristic_attribution(
-    touches: pd.DataFrame, customers: pd.DataFrame, half_life: float = HALF_LIFE_WEEKS
-) -> pd.DataFrame:
-    """Revenue per source (rows, plus ``"none"``) under every rule (columns, :data:`RULES`)."""
-    return pd.concat(
-        [
-            first_touch(touches, customers),
-            last_touch(touches, customers),
-            linear(touches, customers),
-            time_decay(touches, customers, half_life),
-        ],
-        axis=1,
-    )
-
 
 # --- counterfactual scenarios -----------------------------------------------------------------
 
@@ -510,72 +342,6 @@ def attribute(
     )
 
 
-# --- output -----------------------------------------------------------------------------------
-
-
 def sized(scenario: Scenario, prospects: int | None) -> Scenario:
     """``scenario`` with ``prospects`` prospects (unchanged if None)."""
     return scenario if prospects is None else with_levers(scenario, {"market.prospects": prospects})
-
-
-def _cell(row: dict | None, interval: bool) -> str:
-    if row is None or np.isnan(row["share_pct"]):
-        return "-"
-    text = f"{row['share_pct']:.1f}"
-    if interval:
-        text += f" [{row['low_pct']:.0f}, {row['high_pct']:.0f}]"
-    return text
-
-
-def attribution_table(result: Attribution) -> Table:
-    """Side by side, per source: its share of revenue (%) under each heuristic rule, its
-    counterfactual contribution and (if computed) its Shapley value, with 90% intervals."""
-    table = result.table()
-    cells = {(r["source"], r["method"]): r for r in table.to_dict("records")}
-    methods = [*RULES, "counterfactual", *(["shapley"] if result.shapley else [])]
-    labels = {
-        "first_touch": "first touch",
-        "last_touch": "last touch",
-        "linear": "linear",
-        "time_decay": f"time decay ({result.half_life:g} wk)",
-        "counterfactual": "counterfactual [90%]",
-        "shapley": "Shapley [90%]",
-    }
-    out = Table(
-        title=f"Share of revenue credited to each source (% of mean revenue {result.base.mean():,.0f})",
-        caption=(
-            f"{result.sizes()}. Each value is a share of mean revenue; [90%] is the 5th-95th "
-            "percentile over seeds of the paired per-seed share."
-        ),
-    )
-    out.add_column("source")
-    for method in methods:
-        out.add_column(labels[method], justify="right")
-    sources = [*result.sources, NONE, MARKETING]
-    for source in sources:
-        none_row = cells.get((NONE, "linear"))
-        if source == NONE and (none_row is None or not none_row["revenue"]):
-            continue  # no customer without touches
-        row = [
-            _cell(cells.get((source, method)), method in ("counterfactual", "shapley"))
-            for method in methods
-        ]
-        label = source.replace("_", " ")
-        if source == WORD_OF_MOUTH:
-            label += " (endogenous)"
-        out.add_row(label, *row, end_section=source in (NONE, SALES))
-    return out
-
-
-def write_attribution(result: Attribution, out_dir: Path) -> list[Path]:
-    """Save ``attribution.csv`` (the tidy table), ``runs.csv`` (every run's revenue) and
-    ``attribution.png`` (grouped bars) to ``out_dir``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table = result.table().assign(scenario=result.scenario)
-    paths = [out_dir / "attribution.csv", out_dir / "runs.csv"]
-    write_atomic(paths[0], table.to_csv(index=False, float_format="%.10g"))
-    write_atomic(paths[1], result.runs().to_csv(index=False, float_format="%.10g"))
-    title = f"Attribution of revenue: {result.sizes()}"
-    paths.append(save_figure(plot_attribution(table, title), out_dir / "attribution.png"))
-    return paths

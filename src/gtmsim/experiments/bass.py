@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gtmsim.experiments import defaults
 from gtmsim.experiments.comparison import INTERVAL
 from gtmsim.experiments.runner import replicate_seeds, run_batch
 from gtmsim.model.params import WEEKS_PER_YEAR
@@ -92,14 +93,14 @@ class BassCheck:
 
 
 def run_bass_check(
-    p: float = 0.03,
-    q: float = 0.38,
-    prospects: int = 100_000,
-    weeks: int = 1040,
-    seeds: int = 10,
+    p: float = defaults.BASS_P,
+    q: float = defaults.BASS_Q,
+    prospects: int = defaults.BASS_PROSPECTS,
+    weeks: int = defaults.BASS_WEEKS,
+    seeds: int = defaults.BASS_SEEDS,
     mixing: str = "well_mixed",
     workers: int = 1,
-    base_seed: int = 1969,
+    base_seed: int = defaults.BASS_BASE_SEED,
     on_done=None,
 ) -> BassCheck:
     """Run the Bass scenario over ``seeds`` seeds and collect each run's adopter share."""

@@ -1,224 +1,254 @@
-"""Calibrating organisation levers to target differences between two organisations.
+"""Calibration, the whole procedure: fit a treatment's levers so its paired differences from a
+baseline match target differences (e.g. the 2025 survey's claims).
 
-Question: which lever settings make an integrated organisation differ from a separate one
-by given amounts (e.g. a survey's "CAC 32% lower, lead conversion 41% higher, revenue
-growth 57% above")? A *baseline* scenario is fixed; a *treatment* scenario gets the chosen
-levers (dotted keys, each with bounds) set to a vector ``x``. For each ``x`` both are run on
-the same seeds (common random numbers, so the objective is a deterministic function of
-``x`` for a given seed set) and the median paired % differences of the target KPIs are
-compared with the targets. A quadratic response surface fitted to a Latin-hypercube design
-smooths the simulation noise; its minimum is confirmed with a real run (:func:`fit_levers`).
+:func:`calibrate` takes a :class:`CalibrationSpec` and returns a :class:`Calibration`: every
+arm of the categorical levers fitted (:mod:`gtmsim.experiments.fitting`), the best fit re-run
+on fresh seeds, the share of each difference each lever carries, optional refits on other seed
+sets, the JSON record (:meth:`Calibration.record`) and the fitted scenario file
+(:meth:`Calibration.scenario_toml`). It can be called from a notebook as well as from
+``gtmsim calibrate``::
+
+    from gtmsim.experiments.calibration import CalibrationSpec, calibrate
+    result = calibrate(CalibrationSpec(prospects=5_000, seeds=4, design=8))
+    print(result.fresh)
 """
 
 from __future__ import annotations
 
-import itertools
+import json
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.stats import qmc
 
-from gtmsim.experiments.comparison import median_interval, paired_relative_differences
-from gtmsim.experiments.runner import run_batch
+from gtmsim.experiments import defaults
+from gtmsim.experiments.fitting import (
+    ArmFit,
+    Problem,
+    arm_settings,
+    fit_arms,
+    lever_contributions,
+    seed_spread,
+)
+from gtmsim.experiments.runner import default_workers, replicate_seeds
 from gtmsim.model.scenario import Scenario, lookup, with_levers
+from gtmsim.model.scenario_files import load_scenario
 
 
 @dataclass
-class Problem:
-    """What to fit: levers with bounds, target % differences, and the runs to judge them by."""
+class CalibrationSpec:
+    """What to fit and how hard to look.
 
-    baseline: Scenario
-    treatment: Scenario
-    bounds: dict[str, tuple[float, float]]
-    targets: dict[str, float]  # summary KPI -> target paired % difference (treatment vs baseline)
-    seeds: list[int]
-    weeks: int
-    workers: int = 1
-    #: summaries already run, by (scenario digest, weeks, seeds); shared by copies made with
-    #: ``with_treatment`` or ``dataclasses.replace``, so no run is repeated
-    _runs: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
+    ``targets`` maps summary KPIs to target paired % differences (treatment vs baseline);
+    ``bounds`` maps numeric treatment parameters (dotted keys) to (low, high); ``arms`` maps
+    categorical parameters to the values to try (every combination is fitted separately).
+    ``seeds`` common seeds per evaluation, ``prospects`` market size, ``weeks`` per run,
+    ``design`` lever settings per arm, ``refits`` refits on other seed sets.
+    """
+
+    baseline: str = defaults.CALIBRATION_BASELINE
+    treatment: str = defaults.CALIBRATION_TREATMENT
+    targets: dict[str, float] = field(default_factory=lambda: dict(defaults.SURVEY_TARGETS))
+    bounds: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: dict(defaults.CALIBRATION_LEVERS)
+    )
+    arms: dict[str, list] = field(
+        default_factory=lambda: {k: list(v) for k, v in defaults.CALIBRATION_ARMS.items()}
+    )
+    seeds: int = defaults.CALIBRATION_SEEDS
+    prospects: int = defaults.CALIBRATION_PROSPECTS
+    weeks: int = defaults.CALIBRATION_WEEKS
+    design: int = defaults.CALIBRATION_DESIGN
+    refits: int = defaults.CALIBRATION_REFITS
+    workers: int | None = None
+
+    def scenarios(self) -> tuple[Scenario, Scenario]:
+        """The baseline and treatment scenarios, sized to ``prospects``."""
+        size = {"market.prospects": self.prospects}
+        return (
+            with_levers(load_scenario(self.baseline), size),
+            with_levers(load_scenario(self.treatment), size),
+        )
 
     @property
-    def keys(self) -> list[str]:
-        return list(self.bounds)
+    def evaluations(self) -> int:
+        """Model evaluations (each a batch over the seeds) the fit needs: each arm's design
+        and confirming run, the fresh-seed check, one reset per lever (refits not counted)."""
+        n_arms = len(arm_settings(self.arms))
+        return n_arms * (self.design + 1) + 1 + len(self.bounds) + len(self.arms)
 
-    def with_treatment(self, treatment: Scenario) -> Problem:
-        """The same problem for another treatment (e.g. one arm of categorical levers); the
-        baseline runs already done are shared."""
-        return replace(self, treatment=treatment)
-
-    def _summary(self, scenario: Scenario, seeds: list[int]) -> pd.DataFrame:
-        key = (scenario.name, scenario.digest(), self.weeks, tuple(seeds))
-        if key not in self._runs:
-            self._runs[key] = run_batch([scenario], seeds, self.weeks, self.workers).summary()
-        return self._runs[key]
-
-    def differences(self, x: np.ndarray, seeds: list[int] | None = None) -> pd.DataFrame:
-        """Per target KPI at levers ``x``: the target and the median paired % difference
-        (``model_pct``), its 90% interval over seeds (``low``, ``high``), the median's seed noise
-        (``se``, bootstrap; all in percentage points) and ``z`` = (model - target) / se."""
-        seeds = seeds or self.seeds
-        treated = with_levers(self.treatment, dict(zip(self.keys, x, strict=True)), "treatment")
-        base = with_levers(self.baseline, {}, "baseline")
-        summary = pd.concat([self._summary(base, seeds), self._summary(treated, seeds)])
-        rows = []
-        for kpi, target in self.targets.items():
-            diffs = paired_relative_differences(summary, kpi, "treatment", "baseline")
-            mid, low, high = median_interval(diffs)
-            se = median_standard_error(diffs)
-            rows.append(
-                {
-                    "kpi": kpi,
-                    "target_pct": target,
-                    "model_pct": mid,
-                    "low": low,
-                    "high": high,
-                    "se": se,
-                    "z": (mid - target) / se if se > 1e-9 else float("nan"),
-                }
-            )
-        return pd.DataFrame(rows).set_index("kpi")
-
-    def misfit(self, x: np.ndarray) -> float:
-        """Sum of squared misfits, each relative to max(|target|, 10 percentage points)."""
-        frame = self.differences(np.asarray(x))
-        scale = np.maximum(frame["target_pct"].abs(), 10.0)
-        errors = ((frame["model_pct"] - frame["target_pct"]) / scale).fillna(10.0)
-        return float((errors**2).sum())
-
-
-def median_standard_error(values: pd.Series, resamples: int = 2000) -> float:
-    """Seed noise of a median over seeds: the standard deviation of bootstrap medians
-    (percentage points). A fitted difference within ~2 of these of its target matches it as
-    well as the number of seeds can tell."""
-    clean = pd.Series(values, dtype=float).dropna().to_numpy()
-    if len(clean) < 2:
-        return float("nan")
-    rows = np.random.default_rng(0).integers(0, len(clean), (resamples, len(clean)))
-    return float(np.median(clean[rows], axis=1).std())
-
-
-def _quadratic_features(u: np.ndarray) -> np.ndarray:
-    """Columns 1, u_i, u_i * u_j (i <= j) of points ``u`` (rows) in the unit cube."""
-    u = np.atleast_2d(u)
-    n = u.shape[1]
-    cross = [u[:, i] * u[:, j] for i in range(n) for j in range(i, n)]
-    return np.column_stack([np.ones(len(u)), u, *cross])
-
-
-def fit_levers(
-    problem: Problem,
-    design_points: int = 24,
-    on_evaluation: Callable[[], None] | None = None,
-    rng_seed: int = 0,
-) -> tuple[np.ndarray, float, int]:
-    """Find lever values whose differences match the targets, robustly to simulation noise.
-
-    A model's response to a lever is noisy even on common seeds (one more lead reaching sales
-    shifts every later draw), so local optimisers stall on its jagged surface. Instead: run a
-    Latin-hypercube design of ``design_points`` lever settings, fit a quadratic response
-    surface of each target KPI's % difference (least squares, in the unit cube), minimise the
-    surrogate misfit from every design point (L-BFGS-B), and confirm the optimum with a real
-    run. Returns (levers, misfit of the confirming run, model evaluations used).
-    """
-    low = np.array([b[0] for b in problem.bounds.values()], dtype=float)
-    high = np.array([b[1] for b in problem.bounds.values()], dtype=float)
-    design = qmc.LatinHypercube(d=len(low), seed=rng_seed).random(design_points)
-    responses = []
-    for u in design:
-        responses.append(problem.differences(low + u * (high - low))["model_pct"].to_numpy())
-        if on_evaluation:
-            on_evaluation()
-    y = np.nan_to_num(np.array(responses))
-    coef, *_ = np.linalg.lstsq(_quadratic_features(design), y, rcond=None)
-    targets = np.array(list(problem.targets.values()), dtype=float)
-    scale = np.maximum(np.abs(targets), 10.0)
-
-    def surrogate_misfit(u: np.ndarray) -> float:
-        predicted = _quadratic_features(u) @ coef
-        return float((((predicted[0] - targets) / scale) ** 2).sum())
-
-    starts = [
-        minimize(surrogate_misfit, u, method="L-BFGS-B", bounds=[(0, 1)] * len(low)) for u in design
-    ]
-    best = min(starts, key=lambda r: r.fun).x
-    x = low + np.clip(best, 0, 1) * (high - low)
-    misfit = problem.misfit(x)
-    if on_evaluation:
-        on_evaluation()
-    return x, misfit, design_points + 1
-
-
-def lever_contributions(
-    problem: Problem, x: np.ndarray, reference: Scenario, arm: dict | None = None
-) -> pd.DataFrame:
-    """One at a time, reset each lever to its value in ``reference`` (e.g. the baseline
-    organisation) and report the share of each target difference that disappears.
-
-    ``arm`` holds categorical levers already set in ``problem.treatment``; those that differ
-    from ``reference`` are reset the same way (the continuous levers keep their values ``x``);
-    those equal to it carry nothing and are left out."""
-    full = problem.differences(x)["model_pct"]
-
-    def share_lost(without: pd.DataFrame) -> pd.Series:
-        return (full - without["model_pct"]) / full.where(full != 0)
-
-    rows = {}
-    for i, key in enumerate(problem.keys):
-        reset = np.array(x, dtype=float)
-        reset[i] = float(lookup(reference, key))
-        rows[key] = share_lost(problem.differences(reset))
-    for key, value in (arm or {}).items():
-        if value != lookup(reference, key):
-            undone = with_levers(problem.treatment, {key: lookup(reference, key)})
-            rows[key] = share_lost(problem.with_treatment(undone).differences(x))
-    return pd.DataFrame(rows)
+    def settings(self) -> dict:
+        """The spec as it goes into calibration.json."""
+        return {
+            "baseline": self.baseline,
+            "treatment": self.treatment,
+            "targets_pct": self.targets,
+            "bounds": self.bounds,
+            "arms": self.arms,
+            "seeds": self.seeds,
+            "prospects": self.prospects,
+            "weeks": self.weeks,
+            "design_points": self.design,
+        }
 
 
 @dataclass
-class ArmFit:
-    """The fit within one arm: a setting of the categorical levers, the continuous levers
-    fitted under it, and the misfit of the confirming run."""
+class Calibration:
+    """The outcome: every arm's fit (best first), the best fit's levers as simulated, its
+    differences on fresh seeds, the share of each difference lost when one lever is reset to
+    the baseline's value, and the refits (None without)."""
 
-    arm: dict[str, object]
-    levers: np.ndarray
-    misfit: float
-    problem: Problem
+    spec: CalibrationSpec
+    fits: list[ArmFit]
+    fitted: dict[str, float | int]
+    fresh: pd.DataFrame
+    contributions: pd.DataFrame
+    spread: pd.DataFrame | None
+
+    @property
+    def best(self) -> ArmFit:
+        return self.fits[0]
+
+    @property
+    def undefined(self) -> list[str]:
+        """Target KPIs the model gave no value for on fresh seeds (e.g. no customers, no CAC)."""
+        return self.fresh.index[self.fresh["model_pct"].isna()].tolist()
+
+    @property
+    def missed(self) -> list[str]:
+        """Target KPIs missed by more than 3 standard errors of seed noise on fresh seeds."""
+        return self.fresh.index[self.fresh["z"].abs() > 3].tolist()
+
+    @property
+    def inert(self) -> list[str]:
+        """Fitted levers whose reset to the baseline's value changed nothing."""
+        c = self.contributions
+        return [k for k in self.fitted if c[k].notna().any() and (c[k].dropna() == 0).all()]
+
+    def record(self) -> dict:
+        """calibration.json's content (valid JSON: NaN and infinities as null)."""
+        return json_safe(
+            {
+                **self.spec.settings(),
+                "complete": True,
+                "arm_fits": arm_records(self.fits),
+                "fitted": {**self.best.arm, **self.fitted},
+                "misfit": self.best.misfit,
+                "fit_on_fresh_seeds": self.fresh.reset_index().to_dict("records"),
+                "contributions": self.contributions.to_dict(),
+                "refits": self.spread.to_dict("records") if self.spread is not None else [],
+            }
+        )
+
+    def scenario_toml(self) -> str:
+        """The fitted scenario file: extends the treatment, sets the fitted levers, and says in
+        comments what it was fitted to, how well it matched on fresh seeds, and which fitted
+        levers changed nothing when reset to the baseline's value (no effect in this arm, or
+        fitted at the baseline's value)."""
+        spec, inert = self.spec, self.inert
+        targets = ", ".join(f"{k}={v:g}" for k, v in spec.targets.items())
+        lines = [
+            f"# Calibrated: {spec.treatment} levers fitted to targets {targets} vs {spec.baseline}.",
+            "# Fit re-run on fresh seeds: median paired % difference [90% interval over seeds],",
+            "# seed noise of the median (se) and the target:",
+            *(
+                f"#   {kpi}: {row.model_pct:+.0f}% [{row.low:+.0f}, {row.high:+.0f}], "
+                f"se {row.se:.0f} (target {row.target_pct:+g}%)"
+                for kpi, row in self.fresh.iterrows()
+            ),
+            f'extends = "{spec.treatment}.toml"',
+            f'name = "{spec.treatment}-calibrated"',
+            "",
+        ]
+        sections: dict[str, list[str]] = {}
+        for key, value in {**self.best.arm, **self.fitted}.items():
+            section, name = key.rsplit(".", 1)
+            note = (
+                "  # resetting it to the baseline's value changed nothing" if key in inert else ""
+            )
+            sections.setdefault(section, []).append(f"{name} = {toml_value(value)}{note}")
+        for section, entries in sections.items():
+            lines += [f"[{section}]", *entries, ""]
+        return "\n".join(lines)
 
 
-def arm_settings(arms: dict[str, list]) -> list[dict[str, object]]:
-    """Every combination of the categorical levers' values (one dict per arm; with no
-    categorical levers, one empty arm)."""
-    return [dict(zip(arms, values, strict=True)) for values in itertools.product(*arms.values())]
-
-
-def fit_arms(
-    problem: Problem,
-    arms: dict[str, list],
+def calibrate(
+    spec: CalibrationSpec,
     on_evaluation: Callable[[], None] | None = None,
-    into: list[ArmFit] | None = None,
-    **kwargs,
-) -> list[ArmFit]:
-    """Fit the continuous levers separately in every arm of the categorical levers (e.g.
-    marketing goal x agreed lead definition): a response surface cannot span a choice, so
-    each arm gets its own design. Returns the arms' fits, best (lowest misfit) first; each
-    finished fit is also appended to ``into`` at once (kept if a Ctrl-C stops the rest)."""
-    fits = [] if into is None else into
-    for arm in arm_settings(arms):
-        arm_problem = problem.with_treatment(with_levers(problem.treatment, arm))
-        x, misfit, _ = fit_levers(arm_problem, on_evaluation=on_evaluation, **kwargs)
-        fits.append(ArmFit(arm, x, misfit, arm_problem))
-    return sorted(fits, key=lambda fit: fit.misfit)
+    finished: list[ArmFit] | None = None,
+) -> Calibration:
+    """Run the whole calibration of ``spec``. ``on_evaluation`` is called after each of the
+    :attr:`CalibrationSpec.evaluations` batches; each arm's fit is appended to ``finished`` as
+    soon as it is done, so a caller that catches KeyboardInterrupt can save them
+    (:func:`partial_record`)."""
+    base, treat = spec.scenarios()
+    workers = spec.workers or default_workers()
+    seeds = replicate_seeds(defaults.CALIBRATION_FIT_SEED, spec.seeds)
+    problem = Problem(base, treat, spec.bounds, spec.targets, seeds, spec.weeks, workers)
+    fits = fit_arms(
+        problem, spec.arms, design_points=spec.design, on_evaluation=on_evaluation, into=finished
+    )
+    best = fits[0]
+    fresh_seeds = replicate_seeds(defaults.CALIBRATION_FRESH_SEED, spec.seeds)
+    fresh = best.problem.differences(best.levers, fresh_seeds)
+    if on_evaluation:
+        on_evaluation()
+    contributions = lever_contributions(best.problem, best.levers, base, best.arm)
+    for _ in range(len(spec.bounds) + len(spec.arms)):
+        if on_evaluation:
+            on_evaluation()
+    spread = None
+    if spec.refits:
+        seed_sets = [
+            replicate_seeds(defaults.CALIBRATION_REFIT_SEED + i, spec.seeds)
+            for i in range(spec.refits)
+        ]
+        spread = seed_spread(best.problem, seed_sets, design_points=spec.design)
+    fitted = simulated_values(best.problem, best.levers)
+    return Calibration(spec, fits, fitted, fresh, contributions, spread)
 
 
-def seed_spread(problem: Problem, seed_sets: list[list[int]], **kwargs) -> pd.DataFrame:
-    """Refit on other seed sets: the spread of fitted lever values is the fit's seed noise."""
-    rows = []
-    for seeds in seed_sets:
-        other = replace(problem, seeds=seeds)
-        x, misfit, _ = fit_levers(other, **kwargs)
-        rows.append({**dict(zip(problem.keys, x, strict=True)), "misfit": misfit})
-    return pd.DataFrame(rows)
+def partial_record(spec: CalibrationSpec, finished: list[ArmFit]) -> dict:
+    """calibration.json for an interrupted calibration: the arms fitted so far."""
+    return json_safe({**spec.settings(), "complete": False, "arm_fits": arm_records(finished)})
+
+
+def arm_records(fits: list[ArmFit]) -> list[dict]:
+    """Each arm's setting, fitted levers (as simulated) and misfit, for calibration.json."""
+    return [
+        {"arm": fit.arm, "levers": simulated_values(fit.problem, fit.levers), "misfit": fit.misfit}
+        for fit in fits
+    ]
+
+
+def simulated_values(problem: Problem, x: np.ndarray) -> dict[str, float | int]:
+    """The lever values as the model ran them (whole-number parameters are rounded)."""
+    scenario = with_levers(problem.treatment, dict(zip(problem.keys, x, strict=True)))
+    return {key: lookup(scenario, key) for key in problem.keys}
+
+
+def json_safe(value: object) -> object:
+    """``value`` with numpy numbers as Python numbers and NaN/inf as null (valid JSON)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    return int(number) if isinstance(value, int) else number
+
+
+def toml_value(value: object) -> str:
+    """A parameter value written as TOML (true/false, quoted text, a whole or a real number)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.4g}"

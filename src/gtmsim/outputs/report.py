@@ -22,7 +22,7 @@ import pandas as pd
 from gtmsim.experiments.comparison import COMPARED, INTERVAL, comparison_table
 from gtmsim.model.kpis import KPIS, acts_on
 from gtmsim.model.scenario_files import field_info, inert_when
-from gtmsim.outputs.plots.outcomes import draw_all
+from gtmsim.outputs.figures import draw_all
 from gtmsim.outputs.results import read_results, write_atomic
 from gtmsim.outputs.tables import format_diff, format_value, kpi_rows
 

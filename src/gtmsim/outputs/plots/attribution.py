@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gtmsim.outputs.plots.outcomes import OKABE_ITO, _styled
+from gtmsim.outputs.plots.style import OKABE_ITO, styled
 
 #: Methods in drawing order, with their labels.
 METHODS = {
@@ -54,7 +54,7 @@ def _bars(ax: Axes, table: pd.DataFrame, sources: list[str]) -> None:
     ax.set_ylabel("Share of revenue (%)")
 
 
-@_styled
+@styled
 def plot_attribution(table: pd.DataFrame, title: str) -> Figure:
     """Share of revenue credited to each source by each method (grouped bars), per source on
     the left and marketing as a whole vs sales on the right; counterfactual and Shapley bars

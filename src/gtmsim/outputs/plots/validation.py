@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from gtmsim.outputs.plots.outcomes import OKABE_ITO, _styled
+from gtmsim.outputs.plots.style import OKABE_ITO, styled
 
 
-@_styled
+@styled
 def plot_bass(table: pd.DataFrame, title: str) -> Figure:
     """Adopter share over years: model mean and 90% band vs the Bass closed form, and the
     gap (model mean - closed form, and the weekly rule's own discretisation error) in pp."""

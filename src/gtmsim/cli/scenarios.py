@@ -1,0 +1,65 @@
+"""`gtmsim validate`, `scenarios` and `reference`: scenario files and what they may set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from gtmsim.cli.group import console, errors
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True)
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES and explain every mistake (exit status 2 if any is wrong)."""
+    from gtmsim.model.scenario_files import ScenarioError, load_scenario
+
+    bad = 0
+    for name in files:
+        try:
+            scenario = load_scenario(name)
+        except ScenarioError as err:
+            bad += 1
+            errors.print(
+                f"[bold red]{escape(name)}: invalid[/]\n{escape(str(err))}\n",
+                highlight=False,
+                soft_wrap=True,
+            )
+            continue
+        console.print(
+            f"[green]{escape(name)}: ok[/] (scenario '{scenario.name}', sha256 {scenario.digest()[:12]})"
+        )
+    if bad:
+        sys.exit(2)
+
+
+@click.command("scenarios")
+def list_scenarios() -> None:
+    """List the shipped scenarios with their purpose."""
+    from gtmsim.model.scenario_files import purpose, shipped_scenarios
+
+    for name, path in shipped_scenarios().items():
+        line = f"[bold]{name:<14}[/] {escape(purpose(path))}"
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print("\nRun one with `gtmsim run NAME`; copy one and change it to make your own.")
+
+
+@click.command()
+@click.option(
+    "--readme",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Instead of printing, regenerate the reference section of this README in place.",
+)
+def reference(readme: Path | None) -> None:
+    """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
+    from gtmsim.model.reference import scenario_reference, update_readme
+    from gtmsim.outputs.results import write_atomic
+
+    if readme is None:
+        click.echo(scenario_reference(), nl=False)
+        return
+    write_atomic(readme, update_readme(readme.read_text(encoding="utf-8")))
+    console.print(f"Updated the scenario reference in {readme}")
