@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pandas as pd
 
@@ -30,12 +32,49 @@ def test_same_seed_same_results_and_different_seed_differs(separate):
     assert not a.drop(columns="seed").equals(c.drop(columns="seed"))
 
 
-def test_prospects_and_reps_are_mesa_agents(separate):
+def test_reps_are_mesa_agents(separate):
     model = GrowthModel(small(separate, prospects=500), seed=1)
-    assert len(model.agents_by_type[Prospect]) == 500
     reps = model.agents_by_type[SalesRep]
     assert len(reps) == sum(separate.sales.territories.values())
     assert {rep.segment for rep in reps} == {0, 1, 2}
+
+
+def test_prospects_become_agents_when_sales_first_touches_them(separate):
+    """The market is population rows; a Prospect agent exists exactly for each prospect the
+    handoff delivered to a rep, and a Mesa user can query them through the agent sets."""
+    model = GrowthModel(small(separate, prospects=4_000), seed=2)
+    assert Prospect not in model.agents_by_type  # nobody touched yet: no prospect agents
+    delivered: set[int] = set()
+    original = model.organisation.route
+
+    def route(prospect):
+        delivered.add(prospect.index)
+        return original(prospect)
+
+    model.organisation.route = route
+    model.run(60)
+    prospects = model.agents_by_type[Prospect]
+    assert {p.index for p in prospects} == delivered
+    assert 0 < len(prospects) < model.population.n
+    assert model.prospect(next(iter(delivered))) is model.prospect(next(iter(delivered)))
+    # queries through the agent set agree with the population rows
+    open_deals = prospects.select(lambda p: p.lead_stage == LeadStage.OPPORTUNITY)
+    pop = model.population
+    in_rows = np.flatnonzero(pop.lead_stage == LeadStage.OPPORTUNITY)
+    assert sorted(p.index for p in open_deals) == sorted(in_rows)
+    assert len(open_deals) == model.kpi_row["open_opportunities"] > 0
+    customers = prospects.select(lambda p: p.stage == Stage.CUSTOMER)
+    assert len(customers) == model.kpi_row["cum_wins"] > 0
+
+
+def test_the_week_is_mesas_step_counter_and_the_reps_order_is_a_named_stream(separate):
+    model = GrowthModel(small(separate, prospects=500), seed=4)
+    model.run(3)
+    assert model.week == model.steps == 3
+    assert model.kpi_row["week"] == 3
+    assert model.agents_by_type[SalesRep].random is model.streams["schedule"]
+    again = GrowthModel(small(separate, prospects=500), seed=4)
+    assert again.streams["schedule"].random() == random.Random(4).random()
 
 
 def test_customers_only_come_from_won_deals(separate):

@@ -20,7 +20,7 @@ from scipy import sparse
 
 from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS
 from gtmsim.model.growth import GrowthModel
-from gtmsim.model.organisation import MEETING_CADENCE_WEEKS
+from gtmsim.model.parameters.organisation import MEETING_CADENCE_WEEKS
 from gtmsim.model.scenario import Scenario
 from gtmsim.model.scenario_files import load_scenario
 

@@ -22,7 +22,7 @@ import pandas as pd
 from gtmsim.experiments import defaults
 from gtmsim.experiments.comparison import INTERVAL
 from gtmsim.experiments.runner import replicate_seeds, run_batch
-from gtmsim.model.params import WEEKS_PER_YEAR
+from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 from gtmsim.model.scenario import Scenario, with_levers
 from gtmsim.model.scenario_files import load_scenario
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gtmsim.model.kpis import KPIS, SUMMARY
-from gtmsim.model.params import WEEKS_PER_YEAR
+from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 
 #: Every KPI column of summary.csv (one value per run), in column order.
 SUMMARY_KPIS = SUMMARY

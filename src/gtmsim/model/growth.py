@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import mesa
 import numpy as np
 
@@ -11,25 +13,34 @@ from gtmsim.model.ledger import KpiBook, weekly_row
 from gtmsim.model.market import Population
 from gtmsim.model.marketing import MarketingDepartment
 from gtmsim.model.organisation import Organisation
-from gtmsim.model.params import WEEKS_PER_YEAR
+from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 from gtmsim.model.prospect import Prospect
 from gtmsim.model.sales import SalesRep
 from gtmsim.model.scenario import Scenario
 from gtmsim.model.touches import TouchLog
 
-#: Independent random streams, one per mechanism, all derived from the run's seed. Two
-#: scenarios run on the same seed therefore share the same market, network and draws for
-#: every mechanism they have in common (common random numbers, for paired comparisons).
+#: Independent numpy random streams, one per mechanism, all spawned from the run's seed with
+#: ``np.random.SeedSequence``. Two scenarios run on the same seed therefore share the same
+#: market, network and draws for every mechanism they have in common (common random numbers,
+#: for paired comparisons). A further stream, ``schedule``, orders the reps each week: it is
+#: the standard-library generator Mesa seeds with the run's seed (``Model.random``), which
+#: ``AgentSet.shuffle_do`` draws from.
 STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales", "adoption")
 
 
 class GrowthModel(mesa.Model):
     """A company growing its market, one week per step.
 
-    Each week: marketing spends and captures inquiries; MQLs travel to sales through the
-    organisation's handoff; reps work deals and call leads; word of mouth spreads from
-    customers and trusting prospects; unreinforced awareness and trust decay; marketing
-    retargets when its goal's information is due; KPIs are collected.
+    Each week (:meth:`step`): marketing spends and captures inquiries; MQLs travel to sales
+    through the organisation's handoff; reps, in random order, work deals and call leads;
+    some prospects buy self-serve (Bass); word of mouth spreads from customers and trusting
+    prospects; unreinforced awareness and trust decay; marketing retargets when its goal's
+    information is due; KPIs are collected. The week is Mesa's own step counter.
+
+    Mesa agents: the marketing department, one :class:`SalesRep` per rep, and a
+    :class:`Prospect` for every prospect sales has worked (created when the handoff first
+    delivers it; see :mod:`gtmsim.model.prospect`). The whole market is the rows of
+    :attr:`population`.
 
     Args:
         scenario: validated parameters (see :mod:`gtmsim.model.scenario`).
@@ -41,13 +52,13 @@ class GrowthModel(mesa.Model):
         self.params = scenario if scenario is not None else Scenario()
         self.seed = seed
         children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-        self.streams = {
+        self.streams: dict[str, np.random.Generator | random.Random] = {
             name: np.random.default_rng(child)
             for name, child in zip(STREAMS, children, strict=True)
         }
-        self.week = 0
+        self.streams["schedule"] = self.random  # Mesa's, seeded with ``seed``: orders the reps
         self.population = Population(self.params.market, self.streams["population"])
-        self.prospects = [Prospect(self, i) for i in range(self.population.n)]
+        self._prospects: dict[int, Prospect] = {}
         self.kpis = KpiBook(len(self.params.marketing.channels))
         channels = list(self.params.marketing.channels)
         self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
@@ -87,13 +98,21 @@ class GrowthModel(mesa.Model):
             self.reps_by_segment[segment] = reps[: len(reps) - len(leaving)]
         self.reps = [rep for reps in self.reps_by_segment.values() for rep in reps]
 
+    @property
+    def week(self) -> int:
+        """Weeks completed; during a step, the week being simulated (Mesa's ``steps``)."""
+        return self.steps
+
     def prospect(self, index: int) -> Prospect:
-        """The Prospect agent at population index ``index``."""
-        return self.prospects[index]
+        """The Prospect agent over population row ``index``, created the first time sales
+        touches it (the rest of the market stays rows of the population arrays)."""
+        agent = self._prospects.get(index)
+        if agent is None:
+            agent = self._prospects[index] = Prospect(self, index)
+        return agent
 
     def step(self) -> None:
-        """Advance one week."""
-        self.week += 1
+        """One week, in order: the schedule of the model."""
         self.kpis.start_week()
         if self.week == self.params.sales.headcount_cut_week:
             self._cut_headcount(self.params.sales.headcount_cut_fraction)

@@ -11,11 +11,11 @@ import hashlib
 
 from pydantic import Field, model_validator
 
-from gtmsim.model.market import MarketParams
-from gtmsim.model.marketing import MarketingParams
-from gtmsim.model.organisation import OrganisationParams
-from gtmsim.model.params import Params, param
-from gtmsim.model.sales import SalesParams
+from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.market import MarketParams
+from gtmsim.model.parameters.marketing import MarketingParams
+from gtmsim.model.parameters.organisation import OrganisationParams
+from gtmsim.model.parameters.sales import SalesParams
 
 
 class SimulationParams(Params):

@@ -1,0 +1,136 @@
+"""Parameters of sales: headcount per territory, capacity, skill, conversion odds, speed to lead."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from gtmsim.model.parameters.base import Params, param
+
+
+def _default_territories() -> dict[str, int]:
+    return {"smb": 4, "mid_market": 4, "enterprise": 2}
+
+
+class SalesParams(Params):
+    """The sales team: headcount per territory, capacity, skill and conversion odds."""
+
+    territories: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(
+        default_factory=_default_territories,
+        description="Number of reps per segment (territory); keys are segment names.",
+        json_schema_extra={"unit": "reps"},
+    )
+    headcount_cut_week: int | None = param(
+        None,
+        "week",
+        "Week in which headcount_cut_fraction of the reps in every territory leave (unset: "
+        "none). Their queued leads, SQLs and open deals go back to nurture.",
+        ge=1,
+    )
+    headcount_cut_fraction: float = param(
+        0.3,
+        "share of reps",
+        "Share of each territory's reps (rounded to whole reps) who leave at headcount_cut_week.",
+        ge=0,
+        le=1,
+        inert_when={"sales.headcount_cut_week": None},
+    )
+    annual_cost_per_rep: float = param(
+        120_000.0, "currency/year", "Fully loaded cost of one rep per year.", ge=0
+    )
+    selling_hours_per_week: float = param(
+        25.0, "hours/week", "Hours a rep spends selling each week (the rest is admin).", ge=0, le=80
+    )
+    hours_per_first_contact: float = param(
+        1.0, "hours", "Time to contact and qualify one new lead.", gt=0
+    )
+    hours_per_open_deal: float = param(
+        2.0, "hours/week", "Time each open opportunity takes every week of its cycle.", ge=0
+    )
+    skill_mean: float = param(
+        1.0, "multiplier", "Mean rep skill: multiplies win odds and speeds the cycle.", gt=0
+    )
+    skill_sd: float = param(
+        0.15,
+        "log-units (sd)",
+        "Spread of skill across reps: skill is log-normal with mean skill_mean.",
+        ge=0,
+        le=2,
+    )
+    cycle_length_shape: float = param(
+        4.0,
+        "dimensionless",
+        "Shape of the gamma distribution of sales-cycle lengths around the segment's mean "
+        "(4 gives a coefficient of variation of 0.5).",
+        gt=0,
+    )
+    acceptance_threshold: float = param(
+        0.55,
+        "lead score (0-1)",
+        "Sales' own bar for a worthwhile lead (used when the lead definition is not agreed).",
+        ge=0,
+        le=1,
+        inert_when={"organisation.lead_definition_agreed": True},
+    )
+    below_bar_ignored_share: float = param(
+        0.5,
+        "probability",
+        "Of leads below sales' bar, the share silently ignored; the rest are rejected back.",
+        ge=0,
+        le=1,
+    )
+    max_queue_weeks: int = param(
+        4, "weeks", "A lead not contacted within this many weeks is dropped as stale.", ge=1
+    )
+    response_hours: float = param(
+        24.0,
+        "hours",
+        "Typical time from a lead reaching a rep with free capacity to the first call attempt.",
+        ge=0,
+    )
+    speed_to_lead_hours: float = param(
+        48.0,
+        "hours",
+        "Response delay that halves the odds of qualifying a lead: odds multiplier = "
+        "(1 + delay/this)^-speed_to_lead_exponent. HBR 2011 found far steeper decay for web "
+        "leads (60x lower odds after 24 h); this gentler default suits weekly steps.",
+        gt=0,
+    )
+    speed_to_lead_exponent: float = param(
+        1.0,
+        "dimensionless",
+        "Steepness of the speed-to-lead decay (0 = delay does not matter).",
+        ge=0,
+    )
+    qualification_odds: float = param(
+        1.2,
+        "odds",
+        "Odds that an average lead (fit 0.5, trust 0.5) contacted at once qualifies as an SQL.",
+        gt=0,
+    )
+    opportunity_odds: float = param(
+        1.0,
+        "odds",
+        "Odds that an average SQL becomes an opportunity (SQL->opportunity 30-75% in benchmarks).",
+        gt=0,
+    )
+    win_odds: float = param(
+        0.12,
+        "odds",
+        "Odds that an average opportunity is won (opportunity->won 20-30% mid-market).",
+        gt=0,
+    )
+    fit_effect: float = param(
+        3.0, "log-odds per unit fit", "How much fit raises the odds at every sales stage.", ge=0
+    )
+    trust_effect: float = param(
+        2.0, "log-odds per unit trust", "How much trust raises the odds at every sales stage.", ge=0
+    )
+    trust_lift_per_week: float = param(
+        0.08,
+        "share of the trust gap/week",
+        "Trust a rep builds with an open opportunity each week, scaled by skill.",
+        ge=0,
+        le=1,
+    )
