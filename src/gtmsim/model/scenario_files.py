@@ -17,6 +17,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from gtmsim.model.parameters.base import bounds
 from gtmsim.model.scenario import Scenario
 
 
@@ -181,15 +182,10 @@ def _unit_and_range(info: Any) -> str:
     if info is None:
         return ""
     extra = info.json_schema_extra or {}
-    bounds = []
-    for meta in info.metadata:
-        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            value = getattr(meta, attr, None)
-            if value is not None:
-                bounds.append(f"{sign} {value:g}")
+    limits = bounds(info)
     parts = []
-    if bounds:
-        parts.append("allowed: " + " and ".join(bounds))
+    if limits:
+        parts.append("allowed: " + " and ".join(limits))
     if extra.get("unit"):
         parts.append(f"unit: {extra['unit']}")
     text = "; ".join(parts)

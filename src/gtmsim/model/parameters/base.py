@@ -71,3 +71,15 @@ def weekly_rate_from_annual(annual_loss: float) -> float:
     the result is the per-week share so that 52 weekly losses compound to it.
     """
     return 1.0 - (1.0 - annual_loss) ** (1.0 / WEEKS_PER_YEAR)
+
+
+def bounds(info: Any) -> list[str]:
+    """A parameter's declared bounds as text, e.g. ``[">= 0", "<= 1"]`` (``info`` is its
+    pydantic FieldInfo)."""
+    found = []
+    for meta in info.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            value = getattr(meta, attr, None)
+            if value is not None:
+                found.append(f"{sign} {value:g}")
+    return found
