@@ -69,9 +69,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     import hashlib
     import tracemalloc
 
-    from gtmsim.model.growth import GrowthModel
-    from gtmsim.model.scenario import Scenario
-    from gtmsim.model.scenario_files import load_scenario
+    from gtmsim.model import GrowthModel, Scenario, load_scenario
 
     data = load_scenario(spec["scenario"]).model_dump()
     data["market"]["prospects"] = spec["prospects"]

@@ -272,7 +272,14 @@ def test_read_results_on_a_future_format_version(tmp_path, run_folder):
     assert manifest["versions"]["gtmsim"] in message  # names the version that can read it
 
 
-@pytest.mark.parametrize("args", [["--help"], ["calibrate", "--help"], ["check", "bass", "--help"]])
+HELP = ["run", "compare", "plot", "report", "validate", "scenarios", "reference", "dashboard"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["calibrate", "--help"], ["check", "bass", "--help"], ["attribute", "--help"]]
+    + [[command, "--help"] for command in HELP],
+)
 def test_help_loads_neither_the_model_nor_the_numerics(args):
     """Help must answer at once: it may not import the model, pandas, scipy or matplotlib
     (loading them took 3-4 s). Checked in a fresh interpreter, by what it imported."""
