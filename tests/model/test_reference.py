@@ -74,7 +74,9 @@ def test_schema_walk_finds_the_parameters():
 def test_every_parameter_has_a_unit_and_a_description(key):
     info, _ = FIELDS[key]
     unit = (info.json_schema_extra or {}).get("unit", "")
-    assert unit.strip(), f"{key} has no unit: declare it with gtmsim.params.param(...)"
+    assert unit.strip(), (
+        f"{key} has no unit: declare it with gtmsim.model.parameters.base.param(...)"
+    )
     assert (info.description or "").strip(), f"{key} has no description"
 
 

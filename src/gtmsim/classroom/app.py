@@ -1,7 +1,7 @@
 """The app `solara run` serves for ``gtmsim dashboard``; its settings come from the environment.
 
 GTMSIM_DASHBOARD_SCENARIO (a scenario file or shipped name), GTMSIM_DASHBOARD_PROSPECTS and
-GTMSIM_DASHBOARD_COMPARE are set by :func:`gtmsim.dashboard_server.server_env`.
+GTMSIM_DASHBOARD_COMPARE are set by :func:`gtmsim.classroom.server.server_env`.
 """
 
 from __future__ import annotations

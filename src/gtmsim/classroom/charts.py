@@ -1,6 +1,6 @@
 """The dashboard's live charts and KPI table: matplotlib and plain text, no UI toolkit.
 
-Each chart is drawn once for a :class:`gtmsim.classroom.ClassroomModel` and then only its data
+Each chart is drawn once for a :class:`gtmsim.classroom.model.ClassroomModel` and then only its data
 change each week (blitting over a cached background), so a week's redraw takes milliseconds.
 :mod:`gtmsim.classroom.page` puts them on the page.
 """

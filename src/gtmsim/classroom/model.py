@@ -3,7 +3,7 @@
 A :class:`ClassroomModel` runs one scenario in a classroom-sized market with the levers a
 class argues about set from the dashboard (:class:`Levers`), and optionally the same
 company with another organisation (``separate`` or ``integrated``) on the same seed, in
-lockstep. Everything is built through :class:`gtmsim.scenario.Scenario`, so every value is
+lockstep. Everything is built through :class:`gtmsim.model.scenario.Scenario`, so every value is
 validated as if it came from a scenario file. No UI code here: :mod:`gtmsim.classroom.page`
 draws it.
 """

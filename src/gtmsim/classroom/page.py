@@ -1,6 +1,6 @@
 """The classroom dashboard: gtmsim live in a browser, built on Mesa's SolaraViz. UI only.
 
-The page shows a :class:`gtmsim.classroom.ClassroomModel`. It is made of SolaraViz's own
+The page shows a :class:`gtmsim.classroom.model.ClassroomModel`. It is made of SolaraViz's own
 parts — :func:`mesa.visualization.solara_viz.ModelController` for Reset, play/pause and
 Step, and its ``update_counter`` to redraw after each step — laid out for a projector at
 1280x720 rather than with ``SolaraViz``'s draggable two-column grid (which needs scrolling

@@ -1,4 +1,4 @@
-"""KPI tables for the terminal, rendered from :func:`gtmsim.comparison.comparison_table`."""
+"""KPI tables for the terminal, rendered from :func:`gtmsim.experiments.comparison.comparison_table`."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def plot_attribution(table: pd.DataFrame, title: str) -> Figure:
     the left and marketing as a whole vs sales on the right; counterfactual and Shapley bars
     carry their 90% interval over seeds.
 
-    ``table`` is :meth:`gtmsim.attribution.Attribution.table` (columns source, method,
+    ``table`` is :meth:`gtmsim.experiments.attribution.Attribution.table` (columns source, method,
     share_pct, low_pct, high_pct). Word of mouth has no counterfactual bar: it is endogenous.
     """
     fig = Figure(figsize=(12, 5), layout="constrained")
