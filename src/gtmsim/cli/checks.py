@@ -9,6 +9,7 @@ import click
 from gtmsim.cli.group import console, errors
 from gtmsim.cli.options import out_option, progress_bar, prospects_option, workers_option
 from gtmsim.experiments import defaults
+from gtmsim.outputs.terminal import shown
 
 
 @click.group()
@@ -129,7 +130,7 @@ def check_bass(
 @prospects_option(default=defaults.ATTRIBUTION_PROSPECTS, minimum=10)
 @click.option(
     "--half-life",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=defaults.MAX_WEEKS),
     default=defaults.HALF_LIFE_WEEKS,
     show_default=True,
     help="Half-life of the time-decay rule (weeks).",
@@ -189,7 +190,8 @@ def attribute_command(
     seed_list = replicate_seeds(loaded.simulation.base_seed, seeds)
     with progress_bar(errors) as progress:
         task = progress.add_task(
-            f"{loaded.name}: {prospects:,} prospects, {weeks} weeks, {seeds} seeds", total=total
+            shown(f"{loaded.name}: {prospects:,} prospects, {weeks} weeks, {seeds} seeds"),
+            total=total,
         )
         result = attribute(
             loaded,

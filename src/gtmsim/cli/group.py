@@ -10,7 +10,8 @@ import sys
 
 import click
 from rich.console import Console
-from rich.markup import escape
+
+from gtmsim.outputs.terminal import shown
 
 #: Results and tables (stdout).
 console = Console()
@@ -32,7 +33,7 @@ class FriendlyGroup(click.Group):
 
             if not isinstance(err, ScenarioError | ResultsError):
                 raise
-            errors.print(f"[bold red]Error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+            errors.print(f"[bold red]Error:[/] {shown(err)}", highlight=False, soft_wrap=True)
             sys.exit(2)
 
 

@@ -10,6 +10,7 @@ import click
 from gtmsim.cli.group import console, errors
 from gtmsim.cli.options import progress_bar, run_options
 from gtmsim.experiments.defaults import COMPARE_SCENARIOS, COMPARE_SEEDS, RUN_SCENARIOS
+from gtmsim.outputs.terminal import shown
 
 
 def run_and_save(
@@ -31,7 +32,7 @@ def run_and_save(
     out_dir = out or default_out_dir(labels)
     total = plan.runs
     with progress_bar(errors) as progress:
-        task = progress.add_task(f"{' vs '.join(labels)}: {plan.weeks} weeks", total=total)
+        task = progress.add_task(shown(f"{' vs '.join(labels)}: {plan.weeks} weeks"), total=total)
         batch = run_batch(
             plan.scenarios,
             plan.seeds,
@@ -48,7 +49,7 @@ def run_and_save(
     if batch.interrupted:
         errors.print(
             f"Interrupted: {len(batch.runs)} of {total} runs finished and were saved to "
-            f"{out_dir} (manifest says complete: false)."
+            f"{shown(str(out_dir))} (manifest says complete: false)."
         )
         sys.exit(130)
     return out_dir
@@ -71,7 +72,7 @@ def run(scenarios: tuple[str, ...], **options) -> None:
       gtmsim run my-plan.toml --weeks 52 --out results/my-plan
     """
     out_dir = run_and_save(scenarios or RUN_SCENARIOS, **options)
-    console.print(f"Results: {out_dir}")
+    console.print(f"Results: {shown(str(out_dir))}", highlight=False)
 
 
 @click.command()
@@ -99,9 +100,12 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
     with console.status("Drawing figures..."):
         paths = draw_all(out_dir)
         report_paths = write_report(out_dir)
-    console.print(f"Results: {out_dir}  (figures: {', '.join(p.name for p in paths)})")
+    figures = ", ".join(p.name for p in paths)
+    console.print(f"Results: {shown(str(out_dir))}  (figures: {figures})", highlight=False)
     console.print(
-        f"Report: {report_paths[1]} (and {report_paths[0].name})", highlight=False, soft_wrap=True
+        shown(f"Report: {report_paths[1]} (and {report_paths[0].name})"),
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -125,7 +129,7 @@ def plot(results_dir: Path, fmt: str) -> None:
 
     paths = draw_all(results_dir, fmt=fmt)
     for path in paths:
-        console.print(str(path), highlight=False)
+        console.print(shown(str(path)), highlight=False)
 
 
 @click.command()
@@ -140,4 +144,4 @@ def report(results_dir: Path) -> None:
     from gtmsim.outputs.report import write_report
 
     for path in write_report(results_dir):
-        console.print(str(path), highlight=False, soft_wrap=True)
+        console.print(shown(str(path)), highlight=False, soft_wrap=True)

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from gtmsim.cli.group import console, errors
+from gtmsim.outputs.terminal import shown
 
 
 @click.command()
@@ -24,13 +24,13 @@ def validate(files: tuple[str, ...]) -> None:
         except ScenarioError as err:
             bad += 1
             errors.print(
-                f"[bold red]{escape(name)}: invalid[/]\n{escape(str(err))}\n",
+                f"[bold red]{shown(name)}: invalid[/]\n{shown(str(err))}\n",
                 highlight=False,
                 soft_wrap=True,
             )
             continue
         console.print(
-            f"[green]{escape(name)}: ok[/] (scenario '{scenario.name}', sha256 {scenario.digest()[:12]})"
+            f"[green]{shown(name)}: ok[/] (scenario '{shown(scenario.name)}', sha256 {scenario.digest()[:12]})"
         )
     if bad:
         sys.exit(2)
@@ -42,7 +42,7 @@ def list_scenarios() -> None:
     from gtmsim.model.scenario_files import purpose, shipped_scenarios
 
     for name, path in shipped_scenarios().items():
-        line = f"[bold]{name:<14}[/] {escape(purpose(path))}"
+        line = f"[bold]{shown(name):<14}[/] {shown(purpose(path))}"
         console.print(line, highlight=False, soft_wrap=True)
     console.print("\nRun one with `gtmsim run NAME`; copy one and change it to make your own.")
 

@@ -80,7 +80,9 @@ def with_levers(scenario: Scenario, levers: dict[str, object], name: str | None 
         if last not in node:
             raise KeyError(f"{key}: no such parameter")
         current = node[last]
-        if isinstance(current, bool) or not isinstance(current, int | float):
+        if isinstance(current, bool) and isinstance(value, str):
+            node[last] = {"true": True, "false": False}.get(value.strip().lower(), value)
+        elif isinstance(current, bool) or not isinstance(current, int | float):
             node[last] = value
         elif isinstance(current, int):
             node[last] = round(float(value))

@@ -20,6 +20,9 @@ from pydantic import BaseModel, ValidationError
 from gtmsim.model.parameters.base import bounds
 from gtmsim.model.scenario import Scenario
 
+#: How many files an ``extends`` chain may go through (a longer one is almost surely a mistake).
+MAX_EXTENDS = 32
+
 
 class ScenarioError(Exception):
     """A scenario file cannot be used; the message says why and how to fix it."""
@@ -40,7 +43,7 @@ def shipped_scenarios() -> dict[str, Path]:
 
 def purpose(path: Path) -> str:
     """The one-line purpose of a scenario file: its first comment line."""
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         if line.startswith("#"):
             return line.lstrip("# ").strip()
     return ""
@@ -58,17 +61,19 @@ def find_scenario(name_or_path: str | Path, relative_to: Path | None = None) -> 
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    names = ", ".join(shipped_scenarios()) or "none"
+    names = list(shipped_scenarios())
+    close = difflib.get_close_matches(raw.stem, names, n=1, cutoff=0.6)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
     raise ScenarioError(
-        f"{name_or_path}: no such scenario file. Give a path to a .toml file or the name of a "
-        f"shipped scenario ({names}); `gtmsim scenarios` lists them."
+        f"{name_or_path}: no such scenario file.{hint} Give a path to a .toml file or the name of "
+        f"a shipped scenario ({', '.join(names) or 'none'}); `gtmsim scenarios` lists them."
     )
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse one TOML file, turning syntax and encoding errors into a ScenarioError."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is fine
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ScenarioError(
             f"{path}: this is not a valid TOML scenario file ({err}). Scenario files are TOML: "
@@ -104,6 +109,12 @@ def resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], d
     """Read ``path`` and everything it extends. Returns the merged data and, for each key
     path, the file that set it last (so errors can name the right file)."""
     path = path.resolve()
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            f"{chain[0]}: `extends` goes {MAX_EXTENDS} files deep ({chain[0].name} -> "
+            f"{chain[1].name} -> ... -> {path.name}), more than gtmsim follows. Let the file "
+            "extend a scenario nearer the root, or merge some of the files into one."
+        )
     if path in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, path))
         raise ScenarioError(f"{path}: `extends` goes round in a circle ({cycle}); remove one link.")

@@ -15,6 +15,7 @@ from gtmsim.experiments.attribution_rules import MARKETING, NONE, RULES, SALES, 
 from gtmsim.outputs.figures import save_figure
 from gtmsim.outputs.plots.attribution import plot_attribution
 from gtmsim.outputs.results import write_atomic
+from gtmsim.outputs.terminal import shown
 
 if TYPE_CHECKING:
     from gtmsim.experiments.attribution import Attribution
@@ -53,7 +54,7 @@ def attribution_table(result: Attribution) -> Table:
     }
     out = Table(
         title=f"Share of revenue credited to each source (% of mean revenue {result.base.mean():,.0f})",
-        caption=(
+        caption=shown(
             f"{result.sizes()}. Each value is a share of mean revenue; [90%] is the 5th-95th "
             "percentile over seeds of the paired per-seed share."
         ),
@@ -73,7 +74,7 @@ def attribution_table(result: Attribution) -> Table:
         label = source.replace("_", " ")
         if source == WORD_OF_MOUTH:
             label += " (endogenous)"
-        out.add_row(label, *row, end_section=source in (NONE, SALES))
+        out.add_row(shown(label), *row, end_section=source in (NONE, SALES))
     return out
 
 

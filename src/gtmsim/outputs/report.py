@@ -188,7 +188,15 @@ def build(meta: dict[str, Any], summary: pd.DataFrame) -> list[Block]:
     return blocks
 
 
+def md_text(text: str) -> str:
+    """Text for report.md: every ``<`` outside `code` spans written as ``&lt;``, so a scenario
+    name or description cannot open an HTML tag in a rendered report (``->`` stays as it is)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else p.replace("<", "&lt;") for p in parts)
+
+
 def to_markdown(blocks: list[Block], figures: dict[str, Path]) -> str:
+    blocks = [_escaped(block) for block in blocks]
     out = []
     for kind, *args in blocks:
         if kind == "h":
@@ -206,6 +214,20 @@ def to_markdown(blocks: list[Block], figures: dict[str, Path]) -> str:
         elif kind == "fig" and args[0] in figures:
             out.append(f"![{args[0]}](figures/{figures[args[0]].name})\n\n*{args[1]}*")
     return "\n\n".join(out) + "\n"
+
+
+def _escaped(block: Block) -> Block:
+    kind, *args = block
+    if kind == "h":
+        return (kind, args[0], md_text(args[1]))
+    if kind == "p":
+        return (kind, md_text(args[0]))
+    if kind == "ul":
+        return (kind, [md_text(item) for item in args[0]])
+    if kind == "table":
+        header, rows, align = args
+        return (kind, [md_text(c) for c in header], [[md_text(c) for c in r] for r in rows], align)
+    return block
 
 
 def inline(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,10 +53,20 @@ def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
         tmp.write_text(text, encoding="utf-8", newline="")
 
 
+def safe_name(name: str, limit: int = 60) -> str:
+    """``name`` as a safe folder-name part: letters, digits, '.', '_' and '-' only (anything else
+    becomes '-'), no leading dots or dashes, at most ``limit`` characters; "scenario" if nothing
+    is left. A scenario called ``../../etc`` or ``[bold]`` cannot write outside the results
+    folder or confuse a terminal."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:limit].strip(".-")
+    return cleaned or "scenario"
+
+
 def default_out_dir(names: list[str], root: Path = Path("results")) -> Path:
-    """``results/<name>[-vs-<name>...]-<yyyymmdd-hhmmss>``, made unique if it already exists."""
+    """``results/<name>[-vs-<name>...]-<yyyymmdd-hhmmss>`` (names made safe, :func:`safe_name`),
+    made unique if it already exists."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = root / f"{'-vs-'.join(names)}-{stamp}"
+    base = root / f"{'-vs-'.join(safe_name(n) for n in names)}-{stamp}"
     candidate, n = base, 1
     while candidate.exists():
         n += 1

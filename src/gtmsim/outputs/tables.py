@@ -8,6 +8,7 @@ import pandas as pd
 from rich.table import Table
 
 from gtmsim.experiments.comparison import comparison_table
+from gtmsim.outputs.terminal import shown
 
 
 def format_value(value: float, unit: str) -> str:
@@ -32,19 +33,29 @@ def kpi_table(summary: pd.DataFrame, scenarios: list[str]) -> Table:
     """One row per headline KPI; per scenario its median [90% interval] over seeds and, for
     every scenario after the first, the paired % difference against the first."""
     table_data = comparison_table(summary, scenarios)
-    n = int(summary.groupby("scenario").size().max()) if len(summary) else 0
-    title = f"KPIs at end of run: median [90% interval] over {n} seeds"
+    title = f"KPIs at end of run: median [90% interval] over {seeds_in(summary, scenarios)}"
     if len(scenarios) > 1:
         title += f"; paired difference vs {scenarios[0]}"
-    table = Table(title=title)
+    table = Table(title=shown(title))
     table.add_column("KPI (unit)")
     for i, name in enumerate(scenarios):
-        table.add_column(name, justify="right")
+        table.add_column(shown(name), justify="right")
         if i > 0:
-            table.add_column(f"{name} vs {scenarios[0]}", justify="right")
+            table.add_column(shown(f"{name} vs {scenarios[0]}"), justify="right")
     for cells in kpi_rows(table_data):
-        table.add_row(*cells)
+        table.add_row(*map(shown, cells))
     return table
+
+
+def seeds_in(summary: pd.DataFrame, scenarios: list[str]) -> str:
+    """How many seeds the summary holds, e.g. ``20 seeds``, or per scenario when they differ
+    (an interrupted run): ``5 seeds for separate, 3 for integrated``."""
+    counts = summary.groupby("scenario").size() if len(summary) else pd.Series(dtype=int)
+    per = [int(counts.get(name, 0)) for name in scenarios]
+    if len(set(per)) <= 1:
+        return f"{per[0] if per else 0} seeds"
+    first, *rest = zip(scenarios, per, strict=True)
+    return f"{first[1]} seeds for {first[0]}, " + ", ".join(f"{n} for {s}" for s, n in rest)
 
 
 def kpi_rows(table: pd.DataFrame) -> list[list[str]]:

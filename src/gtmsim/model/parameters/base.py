@@ -23,9 +23,12 @@ REFERENCE_LEVEL = 0.5
 
 
 class Params(BaseModel):
-    """Base class of every parameter group: unknown keys are errors, values are checked on assignment."""
+    """Base class of every parameter group: unknown keys are errors, numbers must be finite
+    (inf or nan cannot run), values are checked on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
+    )
 
 
 def param(
@@ -60,6 +63,7 @@ def param(
         le=le,
         gt=gt,
         lt=lt,
+        strict=True if isinstance(default, bool) else None,  # "yes" or 1 is not a boolean
         json_schema_extra=extra,
     )
 

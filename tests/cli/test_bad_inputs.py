@@ -1,0 +1,147 @@
+"""Inputs a user can get wrong get one clear paragraph before any work, and exit status 2.
+
+One section per class of mistake (see the hardening issue); each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gtmsim.cli import main
+from gtmsim.model.scenario_files import ScenarioError, load_scenario
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def one_paragraph(output: str) -> str:
+    assert "Traceback" not in output
+    return " ".join(output.split())
+
+
+# --- 1. values that validate but cannot run: inf and nan --------------------------------------
+
+NON_FINITE = [
+    ("marketing", "annual_budget"),  # money
+    ("market", "word_of_mouth_rate"),  # a rate
+    ("marketing", "scoring_noise"),  # noise
+    ("organisation", "handoff_delay_hours"),  # a delay
+    ("market", "ties_per_prospect"),  # a tie count
+    ("sales", "speed_to_lead_exponent"),
+]
+
+
+@pytest.mark.parametrize(("section", "key"), NON_FINITE)
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "+inf"])
+def test_non_finite_numbers_are_rejected_at_validation(tmp_path, section, key, value):
+    path = write(tmp_path, "inf.toml", f"[{section}]\n{key} = {value}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert f"{section}.{key} = {value.lstrip('+')}" in message
+    assert "finite number" in message
+    assert str(path) in message
+
+
+def test_run_refuses_inf_before_running(tmp_path):
+    path = write(tmp_path, "inf.toml", "[marketing]\nannual_budget = inf\n")
+    result = invoke("run", str(path), "--seeds", "1", "--weeks", "2", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "finite number" in one_paragraph(result.output)
+    assert not (tmp_path / "o").exists()
+
+
+def test_non_finite_command_line_numbers_are_rejected():
+    result = invoke("attribute", "--half-life", "inf")
+    assert result.exit_code == 2
+    assert "--half-life" in one_paragraph(result.output)
+
+
+# --- 3. the scenario name decides where files go -----------------------------------------------
+
+TINY = "[market]\nprospects = 300\n[simulation]\nweeks = 3\n"
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escaped", "/tmp/absolute", "", "[bold]x[/]", "[/]", "a\x1b[31mred", "..", "a/b"]
+)
+def test_a_scenario_name_cannot_write_outside_the_results_folder(tmp_path, monkeypatch, name):
+    """The default results folder is built from the names: they become safe folder names, and
+    the terminal output (table, progress bar) shows them without crashing or colouring."""
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "odd.toml", f"name = {json.dumps(name)}\n{TINY}")
+    before = set(tmp_path.parent.iterdir())
+    result = invoke("run", str(path), "--seeds", "1", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "\x1b[31m" not in result.output
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.parent == tmp_path / "results" and (folder / "manifest.json").is_file()
+    assert not folder.name.startswith(".")
+    assert set(tmp_path.parent.iterdir()) == before  # nothing written beside tmp_path
+    assert not Path("/tmp/absolute-").exists()
+
+
+def test_report_md_escapes_html_in_names(tmp_path):
+    path = write(tmp_path, "x.toml", 'name = "<script>alert(1)</script>"\n' + TINY)
+    out = tmp_path / "out"
+    assert (
+        invoke("run", str(path), "--seeds", "1", "--workers", "1", "--out", str(out)).exit_code == 0
+    )
+    assert invoke("report", str(out)).exit_code == 0
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in markdown and "&lt;script>" in markdown
+    assert "<script>" not in (out / "report.html").read_text(encoding="utf-8")
+
+
+# --- 9. small ones -------------------------------------------------------------------------------
+
+
+def test_an_unknown_scenario_name_gets_a_did_you_mean():
+    result = invoke("validate", "integrtd")
+    assert result.exit_code == 2
+    assert "Did you mean 'integrated'?" in one_paragraph(result.output)
+
+
+def test_a_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbf# a plan saved by a Windows editor\nname = "bom"\n')
+    assert load_scenario(path).name == "bom"
+
+
+def test_a_deep_extends_chain_is_a_clear_error(tmp_path):
+    write(tmp_path, "s0.toml", 'extends = "separate.toml"\n')
+    for i in range(1, 60):
+        write(tmp_path, f"s{i}.toml", f'extends = "s{i - 1}.toml"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / "s59.toml")
+    assert "files deep" in str(err.value) and "s59.toml" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ['"yes"', '"true"', "1", '"on"'])
+def test_a_boolean_must_be_true_or_false(tmp_path, value):
+    path = write(tmp_path, "b.toml", f"[organisation]\nlead_definition_agreed = {value}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "organisation.lead_definition_agreed" in str(err.value)
+    assert "true | false" in str(err.value)
+
+
+def test_an_interrupted_table_says_how_many_seeds_each_scenario_has():
+    import pandas as pd
+
+    from gtmsim.outputs.tables import seeds_in
+
+    summary = pd.DataFrame({"scenario": ["a"] * 5 + ["b"] * 3, "seed": [*range(5), *range(3)]})
+    assert seeds_in(summary, ["a", "b"]) == "5 seeds for a, 3 for b"
+    assert seeds_in(summary[summary["scenario"] == "a"], ["a"]) == "5 seeds"
