@@ -145,3 +145,24 @@ def test_an_interrupted_table_says_how_many_seeds_each_scenario_has():
     summary = pd.DataFrame({"scenario": ["a"] * 5 + ["b"] * 3, "seed": [*range(5), *range(3)]})
     assert seeds_in(summary, ["a", "b"]) == "5 seeds for a, 3 for b"
     assert seeds_in(summary[summary["scenario"] == "a"], ["a"]) == "5 seeds"
+
+
+# --- 6. outcomes nobody won ----------------------------------------------------------------------
+
+
+def test_figures_and_report_render_when_no_scenario_wins_a_customer(tmp_path):
+    """A short run of no-sales against no-marketing wins nobody: CAC and every conversion are
+    undefined. Every figure and the report must still be drawn, saying what is undefined."""
+    import warnings
+
+    out = tmp_path / "nobody"
+    args = ["compare", "no-sales", "no-marketing", "--weeks", "6", "--seeds", "2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # e.g. a collapsed layout
+        result = invoke(*args, "--workers", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    names = {p.stem for p in (out / "figures").glob("*.png")}
+    assert names == {"journey", "kpis", "funnel", "spend", "differences"}
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "cannot be compared" in report
+    assert "n/a" in result.output

@@ -41,6 +41,7 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
     ax: Axes = fig.subplots()
     y = np.arange(len(kpis))[::-1]
     step = 0.7 / max(len(others), 1)
+    defined = False
     for i, name in enumerate(others):
         stats = np.array(
             [median_interval(paired_relative_differences(summary, k, name, baseline)) for k in kpis]
@@ -48,6 +49,12 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
         mid, low, high = stats.T
         yy = y + (len(others) - 1) / 2 * step - i * step
         ax.errorbar(mid, yy, xerr=[mid - low, high - mid], label=name, **MARKER, c=colours[name])
+        for row, value in zip(yy, mid, strict=True):
+            if np.isnan(value):  # e.g. CAC with no customer, or a baseline of zero
+                ax.text(0, row, f"  {name}: undefined on these seeds", va="center", color="#555555")
+        defined |= np.isfinite(mid).any()
+    if not defined:
+        ax.set_xlim(-100, 100)
     ax.axvline(0, color="black", lw=1)
     ax.set_yticks(y, [f"{COMPARED[k][0]} ({COMPARED[k][1]})" for k in kpis])
     xlabel = f"Paired difference vs {baseline} (% of {baseline})"

@@ -14,6 +14,7 @@ from gtmsim.outputs.plots.style import (
     log_axis,
     money,
     n_seeds,
+    note_undefined,
     quantiles,
     scenarios_in,
     styled,
@@ -91,7 +92,11 @@ def plot_kpi_panel(timeseries: pd.DataFrame) -> Figure:
             )
             ax.plot(band.index, band["mid"], color=colours[name], lw=2, label=name)
         ax.set(title=title, xlabel="Week (weeks)", ylabel=ylabel)
-        if column == "cac":
+        defined = np.isfinite(frame[column].to_numpy(dtype=float)) & (frame[column] > 0)
+        if column == "cac" and not defined.any():
+            note_undefined(ax, "CAC is undefined: no run won a customer")
+            ax.set_xlim(frame["week"].min(), frame["week"].max())
+        elif column == "cac":
             ax.set_yscale("log")
             log_axis(ax.yaxis, money)
         elif column != "cum_wins":

@@ -57,6 +57,19 @@ def plot_spend(timeseries: pd.DataFrame) -> Figure:
     for x, (value, top) in enumerate(zip(mid, high, strict=True)):
         ax.text(x, top, money(round(value, -2)), ha="center", va="bottom")
     ax.set(title="CAC at end of run (median, 90% interval)", xlabel="Scenario")
+    ax.set_xticks(range(len(names)), names)  # also for scenarios without a bar
+    ax.set_xlim(-0.6, len(names) - 0.4)
+    for x, value in enumerate(mid):
+        if np.isnan(value):  # no customer in any run: no CAC to draw
+            ax.text(
+                x,
+                0.5,
+                "undefined:\nno customer won",
+                ha="center",
+                va="center",
+                color="#555555",
+                transform=ax.get_xaxis_transform(),
+            )
     ax.set_ylabel("Cost per customer (currency/customer)")
     ax.yaxis.set_major_formatter(MONEY)
     ax.grid(False, axis="x")

@@ -14,6 +14,7 @@ from functools import wraps
 import matplotlib
 import pandas as pd
 from cycler import cycler
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -101,3 +102,8 @@ def quantiles(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def run_totals(timeseries: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Run totals of weekly columns, one row per (scenario, seed)."""
     return timeseries.groupby(["scenario", "seed"], sort=False)[columns].sum()
+
+
+def note_undefined(ax: Axes, text: str) -> None:
+    """Say in the middle of an empty panel why it is empty (a KPI with no value in any run)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#555555")
