@@ -166,3 +166,88 @@ def test_figures_and_report_render_when_no_scenario_wins_a_customer(tmp_path):
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "cannot be compared" in report
     assert "n/a" in result.output
+
+
+# --- 5. reading results --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("saved") / "run"
+    scenario = tmp_path_factory.mktemp("s") / "tiny.toml"
+    scenario.write_text('name = "tiny"\n' + TINY, encoding="utf-8")
+    result = invoke("run", str(scenario), "--seeds", "2", "--workers", "1", "--out", str(folder))
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def damaged(saved: Path, tmp_path: Path, name: str, change) -> Path:
+    import shutil
+
+    folder = shutil.copytree(saved, tmp_path / "damaged")
+    path = folder / name
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
+def cut_mid_line(text: str) -> str:
+    return text[: len(text) * 2 // 3]
+
+
+def drop_column(text: str) -> str:
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(text)).drop(columns=["cac"]).to_csv(index=False)
+
+
+def header_only(text: str) -> str:
+    return text.splitlines()[0] + "\n"
+
+
+def non_numeric(text: str) -> str:
+    lines = text.splitlines()
+    cells = lines[2].split(",")
+    cells[5] = "lots"
+    return "\n".join([*lines[:2], ",".join(cells), *lines[3:]]) + "\n"
+
+
+def no_scenarios(text: str) -> str:
+    meta = json.loads(text)
+    del meta["scenarios"]
+    return json.dumps(meta)
+
+
+def other_seeds(text: str) -> str:
+    meta = json.loads(text)
+    meta["seeds"] = [1, 2]
+    return json.dumps(meta)
+
+
+def drop_last_week(text: str) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[:-1]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("timeseries.csv", cut_mid_line, "cut off"),
+        ("timeseries.csv", drop_column, "column cac missing"),
+        ("summary.csv", drop_column, "column cac missing"),
+        ("timeseries.csv", header_only, "no rows"),
+        ("timeseries.csv", non_numeric, "not a number"),
+        ("manifest.json", no_scenarios, "no list of scenarios"),
+        ("manifest.json", other_seeds, "does not name"),
+        ("timeseries.csv", drop_last_week, "not weeks 1-3"),
+    ],
+)
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_damaged_results_are_named_not_drawn(saved, tmp_path, name, change, expected, command):
+    folder = damaged(saved, tmp_path, name, change)
+    result = invoke(command, str(folder))
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert expected in message and "re-run" in message.lower()
+    assert not (folder / "figures").exists() and not (folder / "report.md").exists()

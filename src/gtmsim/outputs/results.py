@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from gtmsim.model.kpis import SUMMARY, WEEKLY
+
 FORMAT_VERSION = 1
 #: CSV float format: 12 significant digits, so files are identical across runs and platforms.
 FLOAT_FORMAT = "%.12g"
@@ -119,11 +121,118 @@ def read_results(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFra
             f"reads only its own format. Re-run the scenarios with this version, or use the gtmsim "
             f"version named in manifest.json ({meta.get('versions', {}).get('gtmsim', 'unknown') if isinstance(meta, dict) else 'unknown'})."
         )
-    try:
-        timeseries = pd.read_csv(folder / "timeseries.csv")
-        summary = pd.read_csv(folder / "summary.csv")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ResultsError(
-            f"{folder}: a CSV file cannot be read ({err}); re-run to recreate it."
-        ) from None
+    check_manifest(folder, meta)
+    tables = []
+    for name in ("timeseries.csv", "summary.csv"):
+        path = folder / name
+        raw = path.read_bytes()
+        if raw and not raw.endswith(b"\n"):
+            raise ResultsError(
+                f"{path}: the file ends in the middle of a line, so it was cut off (a copy or "
+                "write that did not finish). Re-run the scenarios to recreate the folder."
+            )
+        try:
+            tables.append(pd.read_csv(path))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            raise ResultsError(
+                f"{path}: this CSV file cannot be read ({err}); re-run to recreate it."
+            ) from None
+    timeseries, summary = tables
+    check_table(folder / "timeseries.csv", timeseries, ("scenario", "seed", "week", *WEEKLY[1:]))
+    check_table(folder / "summary.csv", summary, ("scenario", "seed", "weeks", *SUMMARY))
+    check_runs(folder, meta, timeseries, summary)
     return meta, timeseries, summary
+
+
+def check_manifest(folder: Path, meta: dict[str, Any]) -> None:
+    """The manifest names its scenarios, seeds and weeks in the expected form."""
+    path = folder / "manifest.json"
+    problems = []
+    scenarios = meta.get("scenarios")
+    if not isinstance(scenarios, list) or not scenarios:
+        problems.append("no list of scenarios")
+    elif not all(isinstance(s, dict) and isinstance(s.get("name"), str) for s in scenarios):
+        problems.append("a scenario without a name")
+    elif not all(isinstance(s.get("parameters"), dict) for s in scenarios):
+        problems.append("a scenario without its parameters")
+    seeds = meta.get("seeds")
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
+        problems.append("no list of whole-number seeds")
+    if not isinstance(meta.get("weeks"), int) or meta["weeks"] < 1:
+        problems.append("no number of weeks")
+    if not isinstance(meta.get("versions"), dict):
+        problems.append("no package versions")
+    if problems:
+        raise ResultsError(
+            f"{path}: the manifest has {', '.join(problems)}, so the results cannot be matched "
+            "to what was run. It was edited or written by something else than gtmsim; re-run "
+            "the scenarios to recreate the folder."
+        )
+
+
+def check_table(path: Path, table: pd.DataFrame, required: tuple[str, ...]) -> None:
+    """A results table has rows, every column it needs, and numbers where numbers belong."""
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise ResultsError(
+            f"{path}: column{'s' * (len(missing) > 1)} {', '.join(missing)} missing, so this "
+            "is not a results table of this gtmsim version (or it was edited). Re-run the "
+            "scenarios to recreate it."
+        )
+    if table.empty:
+        raise ResultsError(
+            f"{path}: the table has a header but no rows (no run finished). Re-run the "
+            "scenarios to recreate the folder."
+        )
+    bad = [c for c in required if c != "scenario" and not pd.api.types.is_numeric_dtype(table[c])]
+    if bad:
+        column = bad[0]
+        values = pd.to_numeric(table[column], errors="coerce")
+        row = int(values.isna().to_numpy().nonzero()[0][0]) if values.isna().any() else 0
+        raise ResultsError(
+            f"{path}: column {column} holds {table[column].iloc[row]!r} on data row {row + 1}, "
+            "which is not a number. The file was edited or damaged; re-run the scenarios to "
+            "recreate it."
+        )
+
+
+def check_runs(
+    folder: Path, meta: dict[str, Any], timeseries: pd.DataFrame, summary: pd.DataFrame
+) -> None:
+    """The tables hold exactly the runs the manifest names: each (scenario, seed) of the
+    summary has its weeks 1..weeks in the weekly table, nothing else is there, and a complete
+    folder has every scenario on every seed."""
+    names = [s["name"] for s in meta["scenarios"]]
+    seeds, weeks = meta["seeds"], meta["weeks"]
+    runs = set(zip(summary["scenario"], summary["seed"], strict=True))
+    weekly = timeseries.groupby(["scenario", "seed"])["week"].agg(["count", "min", "max"])
+    problems = []
+    stray = sorted(r for r in runs | set(weekly.index) if r[0] not in names or r[1] not in seeds)
+    if stray:
+        problems.append(
+            f"runs the manifest does not name (e.g. {stray[0][0]} on seed {stray[0][1]})"
+        )
+    if meta.get("complete", True):
+        absent = [(n, s) for n in names for s in seeds if (n, s) not in runs]
+        if absent:
+            problems.append(
+                f"{len(absent)} of {len(names) * len(seeds)} runs missing from summary.csv "
+                f"(e.g. {absent[0][0]} on seed {absent[0][1]})"
+            )
+    for run in sorted(runs):
+        if run not in weekly.index:
+            problems.append(f"no weekly rows for {run[0]} on seed {run[1]}")
+            break
+        count, first, last = weekly.loc[run]
+        if (count, first, last) != (weeks, 1, weeks):
+            problems.append(
+                f"{run[0]} on seed {run[1]} has {count} weekly rows (weeks {first}-{last}), "
+                f"not weeks 1-{weeks}"
+            )
+            break
+    if problems:
+        raise ResultsError(
+            f"{folder}: the results do not match manifest.json: {'; '.join(problems)}. Files "
+            "from different runs were mixed, or one was cut short; re-run the scenarios to "
+            "recreate the folder."
+        )
