@@ -251,3 +251,118 @@ def test_damaged_results_are_named_not_drawn(saved, tmp_path, name, change, expe
     message = one_paragraph(result.output)
     assert expected in message and "re-run" in message.lower()
     assert not (folder / "figures").exists() and not (folder / "report.md").exists()
+
+
+# --- 4. output folders ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def no_runs(monkeypatch):
+    """Fail the test if any simulation starts (the check must come first)."""
+    import gtmsim.experiments.runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a simulation ran before the output folder was checked")
+
+    monkeypatch.setattr(gtmsim.experiments.runner, "run_batch", refuse)
+    monkeypatch.setattr(gtmsim.experiments.runner, "map_tasks", refuse)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "separate"],
+        ["compare"],
+        ["check", "bass", "--n", "1000", "--weeks", "10", "--seeds", "2"],
+        ["attribute", "--n", "500", "--weeks", "4", "--seeds", "1"],
+    ],
+)
+def test_an_unwritable_out_is_found_before_any_run(tmp_path, no_runs, command):
+    blocker = write(tmp_path, "a-file", "not a folder\n")
+    result = invoke(*command, "--out", str(blocker / "results"))
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert "cannot write results here" in message and "nothing was run" in message
+
+
+def test_an_out_holding_earlier_results_is_refused_without_overwrite(tmp_path):
+    scenario = write(tmp_path, "tiny.toml", 'name = "tiny"\n' + TINY)
+    out = tmp_path / "out"
+    first = invoke(
+        "compare",
+        str(scenario),
+        "separate",
+        "--seeds",
+        "1",
+        "--weeks",
+        "3",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    )
+    assert first.exit_code == 0, first.output
+    assert (out / "figures" / "differences.png").is_file()
+    again = invoke("run", str(scenario), "--seeds", "1", "--workers", "1", "--out", str(out))
+    assert again.exit_code == 2
+    message = one_paragraph(again.output)
+    assert "already holds results of an earlier run" in message and "--overwrite" in message
+    replaced = invoke(
+        "run", str(scenario), "--seeds", "1", "--workers", "1", "--out", str(out), "--overwrite"
+    )
+    assert replaced.exit_code == 0, replaced.output
+    # a plain run has no figures or report: the older generation's are gone, not left beside
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "summary.csv",
+        "timeseries.csv",
+    ]
+
+
+def test_temporary_files_of_a_killed_write_are_cleaned_up(saved, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(saved, tmp_path / "killed")
+    (folder / "figures").mkdir(exist_ok=True)
+    for stale in (
+        folder / ".timeseries.csv.abc.gtmsim-tmp",
+        folder / "figures" / ".kpis.png.x.gtmsim-tmp",
+    ):
+        stale.write_text("half a file", encoding="utf-8")
+    assert invoke("plot", str(folder)).exit_code == 0
+    assert not list(folder.rglob("*.gtmsim-tmp"))
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_data_files_follow_the_users_umask(tmp_path, umask, mode):
+    import os
+    import stat
+
+    scenario = write(tmp_path, "tiny.toml", 'name = "tiny"\n' + TINY)
+    old = os.umask(umask)
+    try:
+        out = tmp_path / "out"
+        result = invoke(
+            "compare",
+            str(scenario),
+            "separate",
+            "--seeds",
+            "1",
+            "--weeks",
+            "3",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        )
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    for name in (
+        "manifest.json",
+        "timeseries.csv",
+        "summary.csv",
+        "report.html",
+        "figures/kpis.png",
+    ):
+        assert stat.S_IMODE((out / name).stat().st_mode) == mode, name

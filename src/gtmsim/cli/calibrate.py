@@ -228,6 +228,7 @@ def calibrate(
     refits,
     workers,
     out,
+    overwrite,
 ) -> None:
     """Fit TREATMENT's levers so its paired differences from BASELINE match targets.
 
@@ -248,7 +249,7 @@ def calibrate(
         calibrate as run_calibration,
     )
     from gtmsim.experiments.fitting import arm_settings
-    from gtmsim.outputs.results import default_out_dir, write_atomic
+    from gtmsim.outputs.results import default_out_dir, prepare_out_dir, write_atomic
 
     spec = CalibrationSpec(baseline, treatment, seeds=seeds, prospects=prospects, weeks=weeks)
     spec.design, spec.refits, spec.workers = design, refits, workers
@@ -264,6 +265,7 @@ def calibrate(
         )
     n_arms = len(arm_settings(spec.arms))
     out_dir = out or default_out_dir(["calibration"])
+    prepare_out_dir(out_dir, ("calibration.json", "scenario.toml"), overwrite)  # before any run
     finished: list = []
     try:
         with progress_bar(errors, remaining=False, transient=True) as progress:

@@ -65,6 +65,7 @@ def check_bass(
     network: bool,
     workers: int | None,
     out: Path | None,
+    overwrite: bool,
 ) -> None:
     """Docking: with sales off, marketing as external influence p and word of mouth as
     imitation q, the model's adopter share must follow the Bass closed form.
@@ -76,8 +77,10 @@ def check_bass(
     from gtmsim.experiments.runner import default_workers
     from gtmsim.outputs.figures import save_figure
     from gtmsim.outputs.plots.validation import plot_bass
-    from gtmsim.outputs.results import default_out_dir, write_atomic
+    from gtmsim.outputs.results import default_out_dir, prepare_out_dir, write_atomic
 
+    out_dir = out or default_out_dir(["bass-check"])
+    prepare_out_dir(out_dir, ("bass.csv", "bass.png"), overwrite)  # before any run
     mixing = "network" if network else "well_mixed"
     with progress_bar(errors, remaining=False, transient=True) as progress:
         task = progress.add_task(
@@ -94,8 +97,6 @@ def check_bass(
             on_done=lambda: progress.advance(task),
         )
     table = curves_table(result)
-    out_dir = out or default_out_dir(["bass-check"])
-    out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "bass.csv", table.to_csv(index=False, float_format="%.6g"))
     title = f"Bass docking: p={p:g}, q={q:g} per year, {prospects:,} prospects, {seeds} runs, {mixing.replace('_', '-')}"
     save_figure(plot_bass(table, title), out_dir / "bass.png")
@@ -159,6 +160,7 @@ def attribute_command(
     max_runs: int,
     workers: int | None,
     out: Path | None,
+    overwrite: bool,
 ) -> None:
     """Attribute SCENARIO's revenue (default: separate) to marketing channels, word of mouth
     and sales: first-touch, last-touch, linear and time-decay rules on the touch histories,
@@ -177,7 +179,7 @@ def attribute_command(
     from gtmsim.experiments.runner import default_workers, replicate_seeds
     from gtmsim.model.scenario_files import load_scenario
     from gtmsim.outputs.attribution import NOTE, attribution_table, write_attribution
-    from gtmsim.outputs.results import default_out_dir
+    from gtmsim.outputs.results import default_out_dir, prepare_out_dir
 
     loaded = sized(load_scenario(scenario), prospects)
     total = planned_runs(loaded, seeds, shapley)
@@ -188,6 +190,8 @@ def attribute_command(
             f"more than --max-runs {max_runs}; use fewer seeds or raise --max-runs."
         )
     seed_list = replicate_seeds(loaded.simulation.base_seed, seeds)
+    out_dir = out or default_out_dir(["attribution"])
+    prepare_out_dir(out_dir, ("attribution.csv", "runs.csv", "attribution.png"), overwrite)
     with progress_bar(errors) as progress:
         task = progress.add_task(
             shown(f"{loaded.name}: {prospects:,} prospects, {weeks} weeks, {seeds} seeds"),
@@ -203,7 +207,6 @@ def attribute_command(
             on_done=lambda: progress.advance(task),
             max_runs=max_runs,
         )
-    out_dir = out or default_out_dir(["attribution"])
     paths = write_attribution(result, out_dir)
     console.print(attribution_table(result))
     console.print(NOTE, highlight=False)

@@ -53,10 +53,21 @@ def prospects_option(default: int, minimum: int):
 
 
 def out_option(what: str):
-    """``--out``: the folder a command writes ``what`` into (created if missing)."""
-    return click.option(
-        "--out", type=click.Path(file_okay=False, path_type=Path), help=f"Folder for {what}."
-    )
+    """``--out``: the folder a command writes ``what`` into (created if missing), and
+    ``--overwrite``: replace earlier results there instead of refusing."""
+
+    def decorate(command):
+        command = click.option(
+            "--overwrite",
+            is_flag=True,
+            help="Replace the results of an earlier run in --out (without it, such a folder is "
+            "refused, so old figures never sit beside new data).",
+        )(command)
+        return click.option(
+            "--out", type=click.Path(file_okay=False, path_type=Path), help=f"Folder for {what}."
+        )(command)
+
+    return decorate
 
 
 def run_options(default_seeds: str):

@@ -20,16 +20,23 @@ def run_and_save(
     out: Path | None,
     workers: int | None,
     base_seed: int | None,
+    overwrite: bool = False,
 ) -> Path:
     """Load scenarios, run them on common seeds with a progress bar, save and print the table."""
     from gtmsim.experiments.plan import plan_runs
     from gtmsim.experiments.runner import default_workers, run_batch
-    from gtmsim.outputs.results import default_out_dir, write_results
+    from gtmsim.outputs.results import (
+        RUN_PRODUCTS,
+        default_out_dir,
+        prepare_out_dir,
+        write_results,
+    )
     from gtmsim.outputs.tables import kpi_table
 
     plan = plan_runs(names, seeds, weeks, base_seed)
     labels = plan.names
     out_dir = out or default_out_dir(labels)
+    created = prepare_out_dir(out_dir, RUN_PRODUCTS, overwrite)  # before any run
     total = plan.runs
     with progress_bar(errors) as progress:
         task = progress.add_task(shown(f"{' vs '.join(labels)}: {plan.weeks} weeks"), total=total)
@@ -42,6 +49,8 @@ def run_and_save(
             keep_partial=True,
         )
     if not batch.runs:
+        if created:
+            out_dir.rmdir()
         errors.print("Interrupted before any run finished; nothing was written.")
         sys.exit(130)
     write_results(out_dir, batch.timeseries(), batch.summary(), batch.manifest())

@@ -16,7 +16,7 @@ from gtmsim.outputs.plots.funnel import plot_funnel
 from gtmsim.outputs.plots.journey import plot_journey, plot_kpi_panel
 from gtmsim.outputs.plots.spend import plot_spend
 from gtmsim.outputs.plots.style import scenarios_in
-from gtmsim.outputs.results import atomic_path, read_results
+from gtmsim.outputs.results import atomic_path, read_results, remove_stale_temporaries
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -35,8 +35,7 @@ def save_figure(fig: Figure, path: Path, dpi: int = 150) -> Path:
     fmt = path.suffix.lstrip(".")
     _check_format(fmt)
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-    # readable by others: figures are for sharing
-    with atomic_path(path, 0o644) as tmp, matplotlib.rc_context({"svg.hashsalt": "gtmsim"}):
+    with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "gtmsim"}):
         fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
     return path
 
@@ -51,6 +50,7 @@ def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
     _check_format(fmt)
     folder = Path(folder)
     _meta, timeseries, summary = read_results(folder)
+    remove_stale_temporaries(folder)
     figures = {
         "journey": lambda: plot_journey(timeseries),
         "kpis": lambda: plot_kpi_panel(timeseries),

@@ -23,7 +23,7 @@ from gtmsim.experiments.comparison import COMPARED, INTERVAL, comparison_table
 from gtmsim.model.kpis import KPIS, acts_on
 from gtmsim.model.scenario_files import field_info, inert_when
 from gtmsim.outputs.figures import draw_all
-from gtmsim.outputs.results import read_results, write_atomic
+from gtmsim.outputs.results import read_results, remove_stale_temporaries, write_atomic
 from gtmsim.outputs.tables import format_diff, format_value, kpi_rows
 
 #: Figures of a results folder, in report order, with what to look at in each.
@@ -314,13 +314,13 @@ def write_report(folder: Path) -> list[Path]:
     (drawing the figures first if a PNG is missing). Returns the two paths."""
     folder = Path(folder)
     meta, _timeseries, summary = read_results(folder)
+    remove_stale_temporaries(folder)
     wanted = list(FIGURES) if summary["scenario"].nunique() > 1 else list(FIGURES)[:-1]
     figures = {name: folder / "figures" / f"{name}.png" for name in wanted}
     if not all(path.is_file() for path in figures.values()):
         draw_all(folder, fmt="png")
     blocks = build(meta, summary)
     paths = [folder / "report.md", folder / "report.html"]
-    # a handout: readable by others, like the figures
-    write_atomic(paths[0], to_markdown(blocks, figures), mode=0o644)
-    write_atomic(paths[1], to_html(blocks, figures), mode=0o644)
+    write_atomic(paths[0], to_markdown(blocks, figures))
+    write_atomic(paths[1], to_html(blocks, figures))
     return paths

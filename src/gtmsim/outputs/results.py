@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,19 +29,41 @@ FORMAT_VERSION = 1
 FLOAT_FORMAT = "%.12g"
 
 
+#: Suffix of the temporary files :func:`atomic_path` writes before renaming them into place.
+TMP_SUFFIX = ".gtmsim-tmp"
+#: What `gtmsim run` and `compare` (and `plot`, `report`) write into a results folder.
+RUN_PRODUCTS = (
+    "manifest.json",
+    "timeseries.csv",
+    "summary.csv",
+    "report.md",
+    "report.html",
+    "figures",
+)
+
+
+def default_mode() -> int:
+    """Permissions of a new file under the user's umask (e.g. 0o644 under umask 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 class ResultsError(Exception):
     """A results folder is missing, incomplete or unreadable; the message says how to fix it."""
 
 
 @contextmanager
-def atomic_path(path: Path, mode: int = 0o600) -> Iterator[Path]:
-    """A temporary file next to ``path`` (permissions ``mode``) to write into; it replaces
-    ``path`` when the block ends, or is removed if the block fails, so readers never see half
-    a file."""
+def atomic_path(path: Path, mode: int | None = None) -> Iterator[Path]:
+    """A temporary file next to ``path`` to write into; it replaces ``path`` when the block
+    ends, or is removed if the block fails, so readers never see half a file. Its permissions
+    are ``mode``, by default those the user's umask gives a new file (as for any file the user
+    makes, so a handed-out results folder is readable as the user intends). A temporary file
+    left by a killed process is removed by the next :func:`prepare_out_dir` on the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     os.close(fd)
-    os.chmod(tmp, mode)
+    os.chmod(tmp, default_mode() if mode is None else mode)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -49,7 +72,7 @@ def atomic_path(path: Path, mode: int = 0o600) -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
     with atomic_path(path, mode) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="")
@@ -62,6 +85,49 @@ def safe_name(name: str, limit: int = 60) -> str:
     folder or confuse a terminal."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:limit].strip(".-")
     return cleaned or "scenario"
+
+
+def prepare_out_dir(folder: Path, products: tuple[str, ...], overwrite: bool = False) -> bool:
+    """Make sure ``folder`` can take a command's ``products`` (file or folder names) before any
+    work starts. Creates the folder if needed and checks that files can be written there;
+    refuses, unless ``overwrite``, a folder that already holds any of the products (an older
+    run's report or figures must never sit beside new data), and with ``overwrite`` removes
+    them first. Temporary files a killed write left behind are removed. Returns whether the
+    folder was created (so a caller that ends up writing nothing can remove it again)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ResultsError(f"{folder}: is a file, not a folder. Give --out a folder name.")
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".gtmsim-check-"):
+            pass
+    except OSError as err:
+        raise ResultsError(
+            f"{folder}: cannot write results here ({err.strerror or err}). Give --out a folder "
+            "you can write to; nothing was run."
+        ) from None
+    remove_stale_temporaries(folder)
+    present = [name for name in products if (folder / name).exists()]
+    if present and not overwrite:
+        raise ResultsError(
+            f"{folder}: already holds results of an earlier run ({', '.join(present)}). Give "
+            "another --out (or none: each run gets a new folder under results/), or add "
+            "--overwrite to replace them; nothing was run."
+        )
+    for name in present:
+        target = folder / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    return created
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporary files a killed write left in ``folder`` (and its figures/)."""
+    for stale in [*folder.glob(f".*{TMP_SUFFIX}"), *folder.glob(f"*/.*{TMP_SUFFIX}")]:
+        stale.unlink(missing_ok=True)
 
 
 def default_out_dir(names: list[str], root: Path = Path("results")) -> Path:
