@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import _thread
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -120,20 +122,29 @@ def test_a_threaded_parent_runs_its_pool_from_a_fork_server() -> None:
     assert {key: value for key, (_, value) in results.items()} == EXPECTED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _pool_context counts threads with threading.active_count(), which misses "
-    "threads started with _thread.start_new_thread (as execnet does in pytest-xdist workers), "
-    "so it forks a multi-threaded process",
-)
 def test_threads_started_without_the_threading_module_also_avoid_fork() -> None:
-    release = _thread.allocate_lock()
+    release, started = _thread.allocate_lock(), _thread.allocate_lock()
     release.acquire()
-    _thread.start_new_thread(release.acquire, ())  # blocks until released below
+    started.acquire()
+
+    def block() -> None:
+        started.release()
+        release.acquire()  # blocks until released below
+
+    _thread.start_new_thread(block, ())
+    started.acquire()  # the thread is running
     try:
         assert _pool_context().get_start_method() == "forkserver"
     finally:
         release.release()
+
+
+def test_a_single_threaded_parent_forks() -> None:
+    """The CLI and plain scripts fork (fast, no __main__ guard needed): checked in a fresh
+    interpreter, since the test process itself runs other threads under pytest-xdist."""
+    code = "from gtmsim.experiments.runner import _pool_context as c; print(c().get_start_method())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "fork"
 
 
 def test_replicate_seeds_do_not_depend_on_the_number_of_replicates() -> None:

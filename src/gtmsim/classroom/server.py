@@ -8,13 +8,22 @@ telemetry hosts. The server listens on 127.0.0.1 unless told otherwise.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import ipaddress
 import os
+import signal
+import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 from gtmsim.classroom.defaults import DEFAULT_HOST, DEFAULT_PORT
+from gtmsim.experiments.processes import die_with_parent
+
+#: ioctl request for an interface's IPv4 address (linux/sockios.h).
+SIOCGIFADDR = 0x8915
 
 #: Packages the dashboard needs beyond gtmsim's own (the ``dashboard`` extra).
 NEEDS = ("solara", "mesa.visualization", "solara_assets")
@@ -83,13 +92,71 @@ def url(host: str, port: int) -> str:
 
 
 def serve(scenario: Path, prospects: int, compare: str, host: str, port: int) -> int:
-    """Run the server until it stops or Ctrl-C; returns its exit status."""
-    with subprocess.Popen(
-        server_command(host, port), env=server_env(scenario, prospects, compare)
-    ) as process:
+    """Run the server until it stops, Ctrl-C or SIGTERM; returns its exit status. The server
+    process stops with this one, however this one ends (even by SIGKILL, on Linux)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with subprocess.Popen(
+            server_command(host, port),
+            env=server_env(scenario, prospects, compare),
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),
+        ) as process:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def is_open_to_network(host: str) -> bool:
+    """Whether listening on ``host`` lets other computers open the page."""
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: localhost is local, anything else may not be
+        return host != "localhost"
+
+
+def reachable_urls(host: str, port: int) -> list[str]:
+    """The addresses other computers can open: for 0.0.0.0 (or ::) this computer's own
+    network addresses, else ``host`` itself."""
+    if host not in ("0.0.0.0", "::"):
+        return [url(host, port)]
+    addresses = sorted(set(interface_addresses()) - {"127.0.0.1"})
+    return [url(address, port) for address in addresses]
+
+
+def interface_addresses() -> list[str]:
+    """This computer's IPv4 addresses, one per network interface (asked of the kernel; no
+    traffic is sent); and those its host name resolves to, where interfaces cannot be read."""
+    found = []
+    try:
+        import fcntl
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            for _, name in socket.if_nameindex():
+                request = struct.pack("256s", name.encode()[:15])
+                try:
+                    reply = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+                except OSError:  # the interface has no IPv4 address
+                    continue
+                found.append(socket.inet_ntoa(reply[20:24]))
+    except (ImportError, OSError):
+        pass
+    if not found:
         try:
-            return process.wait()
-        except KeyboardInterrupt:
-            process.terminate()
-            process.wait(timeout=10)
-            return 0
+            found = [
+                i[4][0] for i in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+            ]
+        except OSError:
+            found = []
+    return found

@@ -7,7 +7,7 @@ import sys
 import click
 
 from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS, COMPARE_WITH, DEFAULT_HOST, DEFAULT_PORT
-from gtmsim.cli.group import console
+from gtmsim.cli.group import console, errors
 
 
 @click.command()
@@ -66,4 +66,19 @@ def dashboard(scenario: str, port: int, host: str, compare: str, prospects: int)
         f"gtmsim dashboard: open [bold]{server.url(host, port)}[/] in a browser (Ctrl-C stops it)",
         highlight=False,
     )
+    if server.is_open_to_network(host):
+        urls = server.reachable_urls(host, port)
+        where = (
+            "students open " + " or ".join(urls)
+            if urls
+            else "students open http://<this computer's address>:" + str(port) + "/ (`ip addr` "
+            "shows the address)"
+        )
+        errors.print(
+            f"[yellow]Warning:[/] --host {host} opens the dashboard to every computer that can "
+            f"reach this one, with no password: anyone there can move the levers. On the "
+            f"network, {where}. Use the default --host 127.0.0.1 to keep it on this computer.",
+            highlight=False,
+            soft_wrap=True,
+        )
     sys.exit(server.serve(path, prospects, compare, host, port))

@@ -8,6 +8,7 @@ seed, never on the number of workers or the order runs finish in.
 
 from __future__ import annotations
 
+import _thread
 import multiprocessing
 import os
 import threading
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gtmsim.experiments.processes import POOL_PARENT, die_with_parent
 from gtmsim.experiments.summary import summarise_run
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.scenario import Scenario
@@ -136,25 +138,45 @@ def map_tasks[K, T, R](
             if on_done:
                 on_done()
         return results
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    context = _pool_context()
+    # workers die with their parent (forked) or with the fork server, which exits with it
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(parent,)
+    )
+    try:
         futures = {pool.submit(function, task): key for key, task in tasks.items()}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if on_done:
                 on_done()
+    except BaseException:  # Ctrl-C or a failed task: stop the rest instead of waiting for it
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start. A single-threaded parent (the CLI, a script) forks: fast,
-    and scripts need no ``if __name__ == "__main__"`` guard. A threaded parent (pytest-xdist,
-    a notebook or dashboard server) uses a fork server instead, since forking a threaded
-    process can deadlock; the model is preloaded there so workers start fast."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    """How worker processes start. A parent running one Python thread (the CLI, a script)
+    forks: fast, and scripts need no ``if __name__ == "__main__"`` guard. A parent with other
+    Python threads (pytest-xdist, a notebook or dashboard server) uses a fork server instead,
+    since forking a threaded process can deadlock; the model is preloaded there so workers
+    start fast. Threads are counted with ``_thread._count()``, which also sees threads started
+    without the threading module (execnet's, in pytest-xdist), and not the native threads of
+    numerical libraries, which forking does not disturb."""
+    if _other_python_threads() == 0 and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["gtmsim.model.growth"])
+    os.environ[POOL_PARENT] = str(os.getpid())  # read by forkserver_guard
+    context.set_forkserver_preload(["gtmsim.experiments.forkserver_guard", "gtmsim.model.growth"])
     return context
+
+
+def _other_python_threads() -> int:
+    """Python threads running besides the main one, however they were started."""
+    count = getattr(_thread, "_count", None)
+    return count() if count is not None else threading.active_count() - 1
 
 
 def default_workers() -> int:
