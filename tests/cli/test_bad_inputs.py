@@ -285,22 +285,17 @@ def test_an_unwritable_out_is_found_before_any_run(tmp_path, no_runs, command):
     assert "cannot write results here" in message and "nothing was run" in message
 
 
+def compare_tiny(folder: Path, out: Path):
+    """`gtmsim compare tiny separate` for 3 weeks on one seed, into ``out``."""
+    scenario = write(folder, "tiny.toml", 'name = "tiny"\n' + TINY)
+    args = ["compare", str(scenario), "separate", "--seeds", "1", "--weeks", "3", "--workers", "1"]
+    return invoke(*args, "--out", str(out))
+
+
 def test_an_out_holding_earlier_results_is_refused_without_overwrite(tmp_path):
     scenario = write(tmp_path, "tiny.toml", 'name = "tiny"\n' + TINY)
     out = tmp_path / "out"
-    first = invoke(
-        "compare",
-        str(scenario),
-        "separate",
-        "--seeds",
-        "1",
-        "--weeks",
-        "3",
-        "--workers",
-        "1",
-        "--out",
-        str(out),
-    )
+    first = compare_tiny(tmp_path, out)
     assert first.exit_code == 0, first.output
     assert (out / "figures" / "differences.png").is_file()
     again = invoke("run", str(scenario), "--seeds", "1", "--workers", "1", "--out", str(out))
@@ -338,23 +333,10 @@ def test_data_files_follow_the_users_umask(tmp_path, umask, mode):
     import os
     import stat
 
-    scenario = write(tmp_path, "tiny.toml", 'name = "tiny"\n' + TINY)
     old = os.umask(umask)
     try:
         out = tmp_path / "out"
-        result = invoke(
-            "compare",
-            str(scenario),
-            "separate",
-            "--seeds",
-            "1",
-            "--weeks",
-            "3",
-            "--workers",
-            "1",
-            "--out",
-            str(out),
-        )
+        result = compare_tiny(tmp_path, out)
     finally:
         os.umask(old)
     assert result.exit_code == 0, result.output

@@ -195,8 +195,8 @@ def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not()
 
 def test_targets_are_checked_against_exactly_the_summary_columns(problem_parts):
     from gtmsim.experiments.runner import run_batch
-    from gtmsim.experiments.summary import SUMMARY_KPIS
+    from gtmsim.model.kpis import SUMMARY
 
     separate, *_ = problem_parts
     summary = run_batch([separate], replicate_seeds(1, 1), 5, workers=1).summary()
-    assert set(summary.columns) - {"scenario", "seed", "weeks"} == set(SUMMARY_KPIS)
+    assert set(summary.columns) - {"scenario", "seed", "weeks"} == set(SUMMARY)

@@ -73,7 +73,7 @@ def parameter_value(scenario: Scenario, key: str, option: str) -> object:
 
 def parse_targets(items: tuple[str, ...]) -> dict[str, float]:
     """``KPI=PERCENT`` strings to {kpi: finite %}, KPIs checked against summary.csv's columns."""
-    from gtmsim.experiments.summary import SUMMARY_KPIS
+    from gtmsim.model.kpis import SUMMARY
 
     targets = {}
     for key, value in parse_pairs(items, "KPI=PERCENT, e.g. cac=-32", "--target").items():
@@ -85,9 +85,9 @@ def parse_targets(items: tuple[str, ...]) -> dict[str, float]:
             raise click.BadParameter(
                 f"{key}={value}: the target must be a finite number (%)", param_hint="--target"
             )
-        if key not in SUMMARY_KPIS:
+        if key not in SUMMARY:
             raise click.BadParameter(
-                f"{key}: not a KPI of summary.csv; use one of {', '.join(SUMMARY_KPIS)}",
+                f"{key}: not a KPI of summary.csv; use one of {', '.join(SUMMARY)}",
                 param_hint="--target",
             )
         targets[key] = number
@@ -251,8 +251,10 @@ def calibrate(
     from gtmsim.experiments.fitting import arm_settings
     from gtmsim.outputs.results import default_out_dir, prepare_out_dir, write_atomic
 
-    spec = CalibrationSpec(baseline, treatment, seeds=seeds, prospects=prospects, weeks=weeks)
-    spec.design, spec.refits, spec.workers = design, refits, workers
+    spec = CalibrationSpec(
+        baseline, treatment, seeds=seeds, prospects=prospects, weeks=weeks, design=design
+    )
+    spec.refits, spec.workers = refits, workers
     _, treat = spec.scenarios()
     spec.targets = parse_targets(targets)
     spec.bounds = parse_bounds(levers, treat)

@@ -193,12 +193,10 @@ def calibrate(
     best = fits[0]
     fresh_seeds = replicate_seeds(defaults.CALIBRATION_FRESH_SEED, spec.seeds)
     fresh = best.problem.differences(best.levers, fresh_seeds)
-    if on_evaluation:
-        on_evaluation()
     contributions = lever_contributions(best.problem, best.levers, base, best.arm)
-    for _ in range(len(spec.bounds) + len(spec.arms)):
-        if on_evaluation:
-            on_evaluation()
+    # the fresh-seed check and one reset per lever, as counted in spec.evaluations
+    for _ in range(1 + len(spec.bounds) + len(spec.arms) if on_evaluation else 0):
+        on_evaluation()
     spread = None
     if spec.refits:
         seed_sets = [

@@ -12,9 +12,6 @@ import pandas as pd
 from gtmsim.model.kpis import KPIS, SUMMARY
 from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 
-#: Every KPI column of summary.csv (one value per run), in column order.
-SUMMARY_KPIS = SUMMARY
-
 
 def derived(run: pd.DataFrame) -> dict[str, float]:
     """The KPIs derived from the whole weekly table: revenue in each half of the run
@@ -35,12 +32,12 @@ def derived(run: pd.DataFrame) -> dict[str, float]:
 
 def summarise_run(run: pd.DataFrame) -> dict[str, float | str | int]:
     """Summarise one run's weekly KPIs (rows in week order, one scenario and seed): scenario,
-    seed, weeks, then every KPI of :data:`SUMMARY_KPIS` reduced as the registry declares."""
+    seed, weeks, then every KPI of :data:`gtmsim.model.kpis.SUMMARY` reduced as the registry declares."""
     last = run.iloc[-1]
     row: dict[str, float | str | int] = {"scenario": last["scenario"], "seed": int(last["seed"])}
     row["weeks"] = int(last["week"])
     extra = derived(run)
-    for name in SUMMARY_KPIS:
+    for name in SUMMARY:
         reduction = KPIS[name].summary
         if reduction == "last":
             row[name] = float(last[name])
