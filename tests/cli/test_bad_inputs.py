@@ -68,6 +68,113 @@ def test_non_finite_command_line_numbers_are_rejected():
     assert "--half-life" in one_paragraph(result.output)
 
 
+@pytest.fixture()
+def no_runs(monkeypatch):
+    """Fail the test if any simulation starts (the check must come first)."""
+    import gtmsim.experiments.runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a simulation ran before the output folder was checked")
+
+    monkeypatch.setattr(gtmsim.experiments.runner, "run_batch", refuse)
+    monkeypatch.setattr(gtmsim.experiments.runner, "map_tasks", refuse)
+
+
+# --- 2. sizes with no upper bound ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "bound"),
+    [
+        ("[market]\nprospects = 1_000_000_000_000\n", "market.prospects", "1e+09"),
+        ("[market]\nties_per_prospect = 1e9\n", "market.ties_per_prospect", "1000"),
+        ("[simulation]\nseeds = 10_000_000\n", "simulation.seeds", "100000"),
+        ("[simulation]\nweeks = 1_000_000\n", "simulation.weeks", "2080"),
+    ],
+)
+def test_sizes_no_machine_could_serve_are_refused_at_validation(tmp_path, text, key, bound):
+    path = write(tmp_path, "huge.toml", text)
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert key in message and f"<= {bound}" in message and str(path) in message
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--seeds", "10000000"],
+        ["compare", "--seeds", "10000000"],
+        ["attribute", "--seeds", "10000000"],
+        ["check", "bass", "--seeds", "10000000"],
+        ["calibrate", "--seeds", "10000000"],
+        ["calibrate", "--weeks", "1000000"],
+        ["calibrate", "--design", "1000000000"],
+        ["attribute", "--n", "10000000000000"],
+    ],
+)
+def test_sizes_on_the_command_line_have_upper_bounds(no_runs, command):
+    result = invoke(*command)
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert "is not in the range" in message and command[-2] in message
+
+
+HUGE_MARKET = "[market]\nprospects = 900_000_000\n"  # within the bound, about 220 GB
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "HUGE"],
+        ["compare", "separate", "HUGE"],
+        ["check", "bass", "--n", "900000000"],
+        ["attribute", "--n", "900000000"],
+        ["calibrate", "--n", "900000000"],
+    ],
+)
+def test_a_run_this_machine_cannot_hold_is_refused_before_any_work(tmp_path, no_runs, command):
+    """The estimate (about 220 GB for 900 million prospects) is refused with the estimate and
+    the limit, before any folder is made or any run starts; no machine here has that much."""
+    huge = write(tmp_path, "huge.toml", 'name = "huge"\n' + HUGE_MARKET)
+    args = [str(huge) if arg == "HUGE" else arg for arg in command]
+    out = tmp_path / "out"
+    result = invoke(*args, "--out", str(out))
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert "needs about 22" in message and "GB of memory, more than the" in message
+    assert "900,000,000 prospects" in message and "Nothing was run" in message
+    assert "GTMSIM_MEMORY_LIMIT" in message
+    assert not out.exists()
+
+
+def test_fewer_workers_run_when_only_they_fit(tmp_path, monkeypatch):
+    """Two workers need 2 x (one run + a process, 100 MB) + the parent (150 MB), over 300 MB;
+    one worker (everything in this process) fits, so the run goes on with one and says so."""
+    monkeypatch.setenv("GTMSIM_MEMORY_LIMIT", "300MB")
+    scenario = write(tmp_path, "tiny.toml", 'name = "tiny"\n' + TINY)
+    result = invoke(
+        "run", str(scenario), "--seeds", "2", "--workers", "2", "--out", str(tmp_path / "o")
+    )
+    assert result.exit_code == 0, result.output
+    assert "Running 1 worker process instead of 2" in one_paragraph(result.output)
+    assert (tmp_path / "o" / "summary.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [("10MB", "more than the 10 MB it may use"), ("lots", "is not a memory size")],
+)
+def test_the_memory_limit_variable_is_obeyed_and_checked(
+    tmp_path, no_runs, monkeypatch, limit, expected
+):
+    monkeypatch.setenv("GTMSIM_MEMORY_LIMIT", limit)
+    result = invoke("run", "separate", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert expected in message and "GTMSIM_MEMORY_LIMIT" in message
+
+
 # --- 3. the scenario name decides where files go -----------------------------------------------
 
 TINY = "[market]\nprospects = 300\n[simulation]\nweeks = 3\n"
@@ -254,18 +361,6 @@ def test_damaged_results_are_named_not_drawn(saved, tmp_path, name, change, expe
 
 
 # --- 4. output folders ---------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def no_runs(monkeypatch):
-    """Fail the test if any simulation starts (the check must come first)."""
-    import gtmsim.experiments.runner
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a simulation ran before the output folder was checked")
-
-    monkeypatch.setattr(gtmsim.experiments.runner, "run_batch", refuse)
-    monkeypatch.setattr(gtmsim.experiments.runner, "map_tasks", refuse)
 
 
 @pytest.mark.parametrize(

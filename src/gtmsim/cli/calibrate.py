@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 from gtmsim.cli.group import console, errors
-from gtmsim.cli.options import out_option, progress_bar, prospects_option, workers_option
+from gtmsim.cli.options import (
+    out_option,
+    progress_bar,
+    prospects_option,
+    workers_option,
+    workers_that_fit,
+)
 from gtmsim.experiments import defaults
 
 if TYPE_CHECKING:  # the model and scipy load when the command runs, not for `gtmsim --help`
@@ -186,7 +192,7 @@ def parse_arms(items: tuple[str, ...], scenario: Scenario) -> dict[str, list]:
 )
 @click.option(
     "--seeds",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=defaults.MAX_SEEDS),
     default=defaults.CALIBRATION_SEEDS,
     show_default=True,
     help="Common seeds per evaluation.",
@@ -194,21 +200,21 @@ def parse_arms(items: tuple[str, ...], scenario: Scenario) -> dict[str, list]:
 @prospects_option(default=defaults.CALIBRATION_PROSPECTS, minimum=500)
 @click.option(
     "--weeks",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=defaults.MAX_WEEKS),
     default=defaults.CALIBRATION_WEEKS,
     show_default=True,
     help="Weeks per run.",
 )
 @click.option(
     "--design",
-    type=click.IntRange(min=6),
+    type=click.IntRange(min=6, max=defaults.MAX_CALIBRATION_DESIGN),
     default=defaults.CALIBRATION_DESIGN,
     show_default=True,
     help="Lever settings in the design.",
 )
 @click.option(
     "--refits",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=defaults.MAX_CALIBRATION_REFITS),
     default=defaults.CALIBRATION_REFITS,
     show_default=True,
     help="Refits on other seed sets, to show the fit's seed noise.",
@@ -254,8 +260,9 @@ def calibrate(
     spec = CalibrationSpec(
         baseline, treatment, seeds=seeds, prospects=prospects, weeks=weeks, design=design
     )
-    spec.refits, spec.workers = refits, workers
-    _, treat = spec.scenarios()
+    base, treat = spec.scenarios()
+    spec.refits = refits
+    spec.workers = workers_that_fit([base, treat], 2 * seeds, weeks, workers, "This calibration")
     spec.targets = parse_targets(targets)
     spec.bounds = parse_bounds(levers, treat)
     spec.arms = parse_arms(arms, treat)

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from gtmsim.cli.group import console, errors
-from gtmsim.cli.options import out_option, progress_bar, prospects_option, workers_option
+from gtmsim.cli.options import (
+    out_option,
+    progress_bar,
+    prospects_option,
+    workers_option,
+    workers_that_fit,
+)
 from gtmsim.experiments import defaults
 from gtmsim.outputs.terminal import shown
 
@@ -37,14 +43,14 @@ def check() -> None:
 @prospects_option(default=defaults.BASS_PROSPECTS, minimum=100)
 @click.option(
     "--weeks",
-    type=click.IntRange(min=1, max=5200),
+    type=click.IntRange(min=1, max=defaults.MAX_BASS_WEEKS),
     default=defaults.BASS_WEEKS,
     show_default=True,
     help="Weeks to simulate (1040 = 20 years).",
 )
 @click.option(
     "--seeds",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=defaults.MAX_SEEDS),
     default=defaults.BASS_SEEDS,
     show_default=True,
     help="Runs averaged.",
@@ -73,15 +79,16 @@ def check_bass(
     Prints model vs closed form every two years and, as its last line, the largest gap
     between the mean model curve and the closed form over all weeks.
     """
-    from gtmsim.experiments.bass import curves_table, run_bass_check
-    from gtmsim.experiments.runner import default_workers
+    from gtmsim.experiments.bass import bass_scenario, curves_table, run_bass_check
     from gtmsim.outputs.figures import save_figure
     from gtmsim.outputs.plots.validation import plot_bass
     from gtmsim.outputs.results import default_out_dir, prepare_out_dir, write_atomic
 
+    mixing = "network" if network else "well_mixed"
+    scenario = bass_scenario(p, q, prospects, weeks, mixing)
+    workers = workers_that_fit([scenario], seeds, weeks, workers, "This Bass check")
     out_dir = out or default_out_dir(["bass-check"])
     prepare_out_dir(out_dir, ("bass.csv", "bass.png"), overwrite)  # before any run
-    mixing = "network" if network else "well_mixed"
     with progress_bar(errors, remaining=False, transient=True) as progress:
         task = progress.add_task(
             f"Bass p={p:g} q={q:g}, {prospects:,} prospects, {mixing}", total=seeds
@@ -93,7 +100,7 @@ def check_bass(
             weeks,
             seeds,
             mixing,
-            workers or default_workers(),
+            workers,
             on_done=lambda: progress.advance(task),
         )
     table = curves_table(result)
@@ -116,7 +123,7 @@ def check_bass(
 @click.argument("scenario", required=False, default="separate")
 @click.option(
     "--seeds",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=defaults.MAX_SEEDS),
     default=defaults.ATTRIBUTION_SEEDS,
     show_default=True,
     help="Seeds; every run (base and counterfactual) uses the same ones.",
@@ -176,7 +183,7 @@ def attribute_command(
       gtmsim attribute separate --shapley       # 2^6 runs per seed
     """
     from gtmsim.experiments.attribution import attribute, contributors, planned_runs, sized
-    from gtmsim.experiments.runner import default_workers, replicate_seeds
+    from gtmsim.experiments.runner import replicate_seeds
     from gtmsim.model.scenario_files import load_scenario
     from gtmsim.outputs.attribution import NOTE, attribution_table, write_attribution
     from gtmsim.outputs.results import default_out_dir, prepare_out_dir
@@ -189,6 +196,7 @@ def attribute_command(
             f"Shapley values over {n} contributors need 2^{n} x {seeds} seeds = {total} runs, "
             f"more than --max-runs {max_runs}; use fewer seeds or raise --max-runs."
         )
+    workers = workers_that_fit([loaded], total, weeks, workers, "This attribution")
     seed_list = replicate_seeds(loaded.simulation.base_seed, seeds)
     out_dir = out or default_out_dir(["attribution"])
     prepare_out_dir(out_dir, ("attribution.csv", "runs.csv", "attribution.png"), overwrite)
@@ -203,7 +211,7 @@ def attribute_command(
             weeks,
             half_life,
             shapley,
-            workers or default_workers(),
+            workers,
             on_done=lambda: progress.advance(task),
             max_runs=max_runs,
         )

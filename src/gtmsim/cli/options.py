@@ -10,18 +10,20 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
-from gtmsim.experiments.defaults import MAX_WEEKS
+from gtmsim.experiments.defaults import MAX_PROSPECTS, MAX_SEEDS, MAX_WEEKS
 
 
 def progress_bar(console: Console, *, remaining: bool = True, transient: bool = False) -> Progress:
-    """The progress bar every long command shows on ``console`` (stderr): what runs, a bar,
+    """The progress bar every long command shows on ``console`` (stderr): a spinner, what runs, a bar,
     done/total, time elapsed and (``remaining``) the estimated time left. A ``transient`` bar
     disappears when done, for commands whose output follows on the same screen."""
     columns = [
+        SpinnerColumn(),  # turns while a long run is being built, so nothing looks frozen
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
@@ -30,6 +32,21 @@ def progress_bar(console: Console, *, remaining: bool = True, transient: bool = 
     if remaining:
         columns.append(TimeRemainingColumn())
     return Progress(*columns, console=console, transient=transient)
+
+
+def workers_that_fit(scenarios, runs: int, weeks: int, workers: int | None, what: str) -> int:
+    """Check, before any folder is made or run started, that ``runs`` runs of ``scenarios`` fit
+    in memory (the CLI's error handler turns a CapacityError into its message); returns the
+    worker processes to use (``workers`` or all CPUs, fewer if that is what fits, said on
+    stderr)."""
+    from gtmsim.cli.group import errors
+    from gtmsim.experiments.capacity import plan_memory
+    from gtmsim.experiments.runner import default_workers
+
+    plan = plan_memory(scenarios, runs, weeks, workers or default_workers(), what)
+    if plan.note:
+        errors.print(plan.note, highlight=False)
+    return plan.workers
 
 
 workers_option = click.option(
@@ -45,7 +62,7 @@ def prospects_option(default: int, minimum: int):
     return click.option(
         "--n",
         "prospects",
-        type=click.IntRange(min=minimum),
+        type=click.IntRange(min=minimum, max=MAX_PROSPECTS),
         default=default,
         show_default=True,
         help="Market size (prospects).",
@@ -78,7 +95,7 @@ def run_options(default_seeds: str):
             [
                 click.option(
                     "--seeds",
-                    type=click.IntRange(min=1),
+                    type=click.IntRange(min=1, max=MAX_SEEDS),
                     help=f"Replicate runs per scenario [default: {default_seeds}].",
                 ),
                 click.option(

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gtmsim.cli.group import console, errors
-from gtmsim.cli.options import progress_bar, run_options
+from gtmsim.cli.options import progress_bar, run_options, workers_that_fit
 from gtmsim.experiments.defaults import COMPARE_SCENARIOS, COMPARE_SEEDS, RUN_SCENARIOS
 from gtmsim.outputs.terminal import shown
 
@@ -24,7 +24,7 @@ def run_and_save(
 ) -> Path:
     """Load scenarios, run them on common seeds with a progress bar, save and print the table."""
     from gtmsim.experiments.plan import plan_runs
-    from gtmsim.experiments.runner import default_workers, run_batch
+    from gtmsim.experiments.runner import run_batch
     from gtmsim.outputs.results import (
         RUN_PRODUCTS,
         default_out_dir,
@@ -35,6 +35,7 @@ def run_and_save(
 
     plan = plan_runs(names, seeds, weeks, base_seed)
     labels = plan.names
+    workers = workers_that_fit(plan.scenarios, plan.runs, plan.weeks, workers, "This batch")
     out_dir = out or default_out_dir(labels)
     created = prepare_out_dir(out_dir, RUN_PRODUCTS, overwrite)  # before any run
     total = plan.runs
@@ -44,7 +45,7 @@ def run_and_save(
             plan.scenarios,
             plan.seeds,
             plan.weeks,
-            workers or default_workers(),
+            workers,
             on_done=lambda: progress.advance(task),
             keep_partial=True,
         )
@@ -53,7 +54,8 @@ def run_and_save(
             out_dir.rmdir()
         errors.print("Interrupted before any run finished; nothing was written.")
         sys.exit(130)
-    write_results(out_dir, batch.timeseries(), batch.summary(), batch.manifest())
+    with errors.status(f"Writing {len(batch.runs):,} runs to {shown(str(out_dir))}..."):
+        write_results(out_dir, batch.timeseries(), batch.summary(), batch.manifest())
     console.print(kpi_table(batch.summary(), labels))
     if batch.interrupted:
         errors.print(

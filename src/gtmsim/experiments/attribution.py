@@ -42,6 +42,7 @@ from gtmsim.experiments.attribution_rules import (
     customers_table,
     heuristic_attribution,
 )
+from gtmsim.experiments.capacity import plan_memory
 from gtmsim.experiments.comparison import INTERVAL
 from gtmsim.experiments.defaults import HALF_LIFE_WEEKS, SHAPLEY_MAX_RUNS
 from gtmsim.experiments.runner import map_tasks
@@ -297,7 +298,8 @@ def attribute(
     """Heuristic attribution on the base runs and counterfactual contributions (and, with
     ``shapley``, Shapley values) from runs on the same ``seeds``.
 
-    Raises ValueError if Shapley enumeration would need more than ``max_runs`` runs.
+    Raises ValueError if Shapley enumeration would need more than ``max_runs`` runs, and
+    CapacityError if the runs cannot fit in memory (they use fewer workers if that is enough).
     """
     weeks = weeks or scenario.simulation.weeks
     players = contributors(scenario)
@@ -310,6 +312,7 @@ def attribute(
             f"seeds or channels, or raise the limit."
         )
     base = with_levers(scenario, {"simulation.record_touches": True})
+    workers = plan_memory([base], total, weeks, workers, "This attribution").workers
     tasks = {}
     for removed in removals:
         variant = without(base, removed)

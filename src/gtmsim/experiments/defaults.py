@@ -6,6 +6,10 @@ The experiment modules take these as their defaults and the CLI shows them in ``
 
 from __future__ import annotations
 
+from gtmsim.model.parameters.limits import MAX_BASS_WEEKS, MAX_PROSPECTS, MAX_SEEDS, MAX_WEEKS
+
+__all__ = ["MAX_BASS_WEEKS", "MAX_PROSPECTS", "MAX_SEEDS", "MAX_WEEKS"]  # and the defaults below
+
 # --- run and compare ---------------------------------------------------------------------
 #: Scenario run by `gtmsim run` with no arguments.
 RUN_SCENARIOS = ("separate",)
@@ -13,8 +17,6 @@ RUN_SCENARIOS = ("separate",)
 COMPARE_SCENARIOS = ("separate", "integrated")
 #: Replicate seeds of `gtmsim compare` (`gtmsim run` takes the scenario's simulation.seeds).
 COMPARE_SEEDS = 20
-#: Longest run a command accepts (weeks): 40 years.
-MAX_WEEKS = 2080
 
 # --- attribution -------------------------------------------------------------------------
 #: Half-life of the time-decay attribution rule (weeks).
@@ -62,6 +64,9 @@ CALIBRATION_PROSPECTS = 20_000
 CALIBRATION_WEEKS = 104
 CALIBRATION_DESIGN = 30
 CALIBRATION_REFITS = 0
+#: Most lever settings per arm and most refits a calibration accepts (each is seeds x 2 runs).
+MAX_CALIBRATION_DESIGN = 10_000
+MAX_CALIBRATION_REFITS = 100
 #: Root seeds of the fit, of the check on fresh seeds, and of refit i (this + i).
 CALIBRATION_FIT_SEED = 2025
 CALIBRATION_FRESH_SEED = 4242

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gtmsim.experiments.capacity import plan_memory
 from gtmsim.experiments.processes import POOL_PARENT, die_with_parent
 from gtmsim.experiments.summary import summarise_run
 from gtmsim.model.growth import GrowthModel
@@ -102,8 +103,12 @@ def run_batch(
     On Ctrl-C the KeyboardInterrupt goes on to the caller, so no computation silently carries
     on with fewer seeds; with ``keep_partial`` (for callers that save what finished, like
     ``gtmsim run``) the runs already finished are kept and the batch is marked interrupted.
+    Raises CapacityError, before any run, if the batch cannot fit in memory; it runs on fewer
+    workers than asked if that is what fits (:func:`gtmsim.experiments.capacity.plan_memory`).
     """
     batch = Batch(list(scenarios), list(seeds), weeks)
+    runs = len(batch.scenarios) * len(batch.seeds)
+    workers = plan_memory(batch.scenarios, runs, weeks, workers).workers
     specs = [scenario.model_dump_json() for scenario in batch.scenarios]
     tasks = {
         (i, j): (spec, seed, weeks)

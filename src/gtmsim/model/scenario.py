@@ -12,6 +12,7 @@ import hashlib
 from pydantic import Field, model_validator
 
 from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.limits import MAX_SEEDS, MAX_WEEKS
 from gtmsim.model.parameters.market import MarketParams
 from gtmsim.model.parameters.marketing import MarketingParams
 from gtmsim.model.parameters.organisation import OrganisationParams
@@ -21,8 +22,10 @@ from gtmsim.model.parameters.sales import SalesParams
 class SimulationParams(Params):
     """How long to run and on which seeds."""
 
-    weeks: int = param(104, "weeks", "Length of a run.", ge=1, le=2080)
-    seeds: int = param(10, "runs", "Number of replicate runs (seeds) for `gtmsim run`.", ge=1)
+    weeks: int = param(104, "weeks", "Length of a run.", ge=1, le=MAX_WEEKS)
+    seeds: int = param(
+        10, "runs", "Number of replicate runs (seeds) for `gtmsim run`.", ge=1, le=MAX_SEEDS
+    )
     record_touches: bool = param(
         False,
         "true | false",

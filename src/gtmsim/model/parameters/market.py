@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from gtmsim.model.parameters.base import Params, param, weekly_rate_from_annual
+from gtmsim.model.parameters.limits import MAX_PROSPECTS, MAX_TIES
 
 
 class SegmentParams(Params):
@@ -71,7 +72,11 @@ class MarketParams(Params):
     """The market as a whole: its size, segments, memory and word of mouth."""
 
     prospects: int = param(
-        20_000, "prospects", "Number of prospect companies in the market.", ge=10
+        20_000,
+        "prospects",
+        "Number of prospect companies in the market (how many fit in memory: docs/performance.md).",
+        ge=10,
+        le=MAX_PROSPECTS,
     )
     segments: dict[str, SegmentParams] = Field(
         default_factory=_default_segments,
@@ -113,7 +118,11 @@ class MarketParams(Params):
         le=1,
     )
     ties_per_prospect: float = param(
-        8.0, "ties", "Mean number of social ties per prospect (word-of-mouth network).", ge=0
+        8.0,
+        "ties",
+        "Mean number of social ties per prospect (word-of-mouth network).",
+        ge=0,
+        le=MAX_TIES,
     )
     same_segment_ties: float = param(
         0.7,
