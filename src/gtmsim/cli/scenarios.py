@@ -24,7 +24,7 @@ def validate(files: tuple[str, ...]) -> None:
         except ScenarioError as err:
             bad += 1
             errors.print(
-                f"[bold red]{shown(name)}: invalid[/]\n{shown(str(err))}\n",
+                f"[bold red]{shown(name or repr(name))}: invalid[/]\n{shown(str(err))}\n",
                 highlight=False,
                 soft_wrap=True,
             )

@@ -37,6 +37,7 @@ class SimulationParams(Params):
         "integer",
         "Root of the seed sequence: replicate i runs on the i-th child seed of this root.",
         ge=0,
+        le=2**63 - 1,
     )
 
 

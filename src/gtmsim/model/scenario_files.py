@@ -64,8 +64,9 @@ def find_scenario(name_or_path: str | Path, relative_to: Path | None = None) -> 
     names = list(shipped_scenarios())
     close = difflib.get_close_matches(raw.stem, names, n=1, cutoff=0.6)
     hint = f" Did you mean '{close[0]}'?" if close else ""
+    shown_name = str(name_or_path) or "'' (an empty name)"
     raise ScenarioError(
-        f"{name_or_path}: no such scenario file.{hint} Give a path to a .toml file or the name of "
+        f"{shown_name}: no such scenario file.{hint} Give a path to a .toml file or the name of "
         f"a shipped scenario ({', '.join(names) or 'none'}); `gtmsim scenarios` lists them."
     )
 

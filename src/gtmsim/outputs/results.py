@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gtmsim.model.kpis import SUMMARY, WEEKLY
@@ -228,6 +229,8 @@ def check_manifest(folder: Path, meta: dict[str, Any]) -> None:
         problems.append("no number of weeks")
     if not isinstance(meta.get("versions"), dict):
         problems.append("no package versions")
+    if not isinstance(meta.get("complete", True), bool):
+        problems.append("a 'complete' that is neither true nor false")
     if problems:
         raise ResultsError(
             f"{path}: the manifest has {', '.join(problems)}, so the results cannot be matched "
@@ -259,6 +262,16 @@ def check_table(path: Path, table: pd.DataFrame, required: tuple[str, ...]) -> N
             f"{path}: column {column} holds {table[column].iloc[row]!r} on data row {row + 1}, "
             "which is not a number. The file was edited or damaged; re-run the scenarios to "
             "recreate it."
+        )
+    numbers = table[[c for c in required if c != "scenario"]].to_numpy(dtype=float)
+    infinite = np.argwhere(np.isinf(numbers))
+    if len(infinite):  # an undefined KPI is an empty cell (NaN); no KPI is ever infinite
+        row, col = infinite[0]
+        column = [c for c in required if c != "scenario"][col]
+        raise ResultsError(
+            f"{path}: column {column} holds '{table[column].iloc[row]}' on data row {row + 1}; "
+            "gtmsim never writes an infinite number, so the file was edited or damaged. Re-run "
+            "the scenarios to recreate it."
         )
 
 

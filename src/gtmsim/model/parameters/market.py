@@ -25,6 +25,7 @@ class SegmentParams(Params):
         "currency",
         "Median first-year value of a won deal; deal values are log-normal (heavy-tailed).",
         gt=0,
+        le=1e9,
     )
     deal_value_sigma: float = param(
         0.8,
@@ -45,6 +46,7 @@ class SegmentParams(Params):
         "dimensionless",
         "Concentration (a+b) of the fit Beta distribution: larger means prospects are more alike.",
         gt=0,
+        le=1e4,
     )
     sales_cycle_weeks: float = param(
         8.0,
@@ -136,6 +138,7 @@ class MarketParams(Params):
         "conversations/week",
         "Rate of word-of-mouth conversations a prospect has when all its ties are customers.",
         ge=0,
+        le=100,
     )
     trusting_voice: float = param(
         0.1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.limits import MAX_WEEKS
 
 
 class ChannelParams(Params):
@@ -19,6 +20,7 @@ class ChannelParams(Params):
         "Carried-over weekly spend at which reach is 63% of its maximum (diminishing returns: "
         "reach = max_weekly_reach * (1 - exp(-adstock / saturation_spend))).",
         gt=0,
+        le=1e11,
     )
     max_weekly_reach: float = param(
         0.3,
@@ -124,7 +126,11 @@ class MarketingParams(Params):
     """The marketing department: budget, channel mix, lead scoring and replanning."""
 
     annual_budget: float = param(
-        1_000_000.0, "currency/year", "Marketing budget per year, spent evenly over 52 weeks.", ge=0
+        1_000_000.0,
+        "currency/year",
+        "Marketing budget per year, spent evenly over 52 weeks.",
+        ge=0,
+        le=1e12,
     )
     channels: dict[str, ChannelParams] = Field(
         default_factory=_default_channels,
@@ -144,6 +150,7 @@ class MarketingParams(Params):
         "week",
         "Week from which the budget is cut by budget_cut_fraction (unset: no cut).",
         ge=1,
+        le=MAX_WEEKS,
     )
     budget_cut_fraction: float = param(
         0.5,
@@ -174,13 +181,16 @@ class MarketingParams(Params):
         "lead score units (sd)",
         "Standard deviation of the error in marketing's lead score (it sees behaviour, not fit).",
         ge=0,
+        le=10,
     )
     replan_weeks: int = param(
         4,
         "weeks",
         "How often marketing reviews its own lead data when its goal is lead count.",
         ge=1,
-        inert_when={"organisation.marketing_goal": "revenue"},  # see Organisation.review
+        inert_when={
+            "organisation.marketing_goal": "revenue"
+        },  # see Organisation.review, le=MAX_WEEKS,
     )
     retargeting_rate: float = param(
         0.3,
@@ -204,6 +214,7 @@ class MarketingParams(Params):
         "weeks",
         "Weeks a lost, rejected or ignored lead stays in nurture before it can qualify again.",
         ge=0,
+        le=MAX_WEEKS,
     )
 
     @model_validator(mode="after")

@@ -43,6 +43,7 @@ class OrganisationParams(Params):
         "Time for an MQL to reach a rep. Manual list exports take days; a connected CRM routes "
         "in minutes (HBR 2011: only 37% of firms respond within an hour).",
         ge=0,
+        le=1e4,
     )
     handoff_leakage: float = param(
         0.15,

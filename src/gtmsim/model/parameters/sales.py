@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.base import HOURS_PER_WEEK, Params, param
+from gtmsim.model.parameters.limits import MAX_WEEKS
 
 
 def _default_territories() -> dict[str, int]:
@@ -27,6 +28,7 @@ class SalesParams(Params):
         "Week in which headcount_cut_fraction of the reps in every territory leave (unset: "
         "none). Their queued leads, SQLs and open deals go back to nurture.",
         ge=1,
+        le=MAX_WEEKS,
     )
     headcount_cut_fraction: float = param(
         0.3,
@@ -37,19 +39,35 @@ class SalesParams(Params):
         inert_when={"sales.headcount_cut_week": None},
     )
     annual_cost_per_rep: float = param(
-        120_000.0, "currency/year", "Fully loaded cost of one rep per year.", ge=0
+        120_000.0,
+        "currency/year",
+        "Fully loaded cost of one rep per year.",
+        ge=0,
+        le=1e8,
     )
     selling_hours_per_week: float = param(
         25.0, "hours/week", "Hours a rep spends selling each week (the rest is admin).", ge=0, le=80
     )
     hours_per_first_contact: float = param(
-        1.0, "hours", "Time to contact and qualify one new lead.", gt=0
+        1.0,
+        "hours",
+        "Time to contact and qualify one new lead.",
+        gt=0,
+        le=HOURS_PER_WEEK,
     )
     hours_per_open_deal: float = param(
-        2.0, "hours/week", "Time each open opportunity takes every week of its cycle.", ge=0
+        2.0,
+        "hours/week",
+        "Time each open opportunity takes every week of its cycle.",
+        ge=0,
+        le=HOURS_PER_WEEK,
     )
     skill_mean: float = param(
-        1.0, "multiplier", "Mean rep skill: multiplies win odds and speeds the cycle.", gt=0
+        1.0,
+        "multiplier",
+        "Mean rep skill: multiplies win odds and speeds the cycle.",
+        gt=0,
+        le=10,
     )
     skill_sd: float = param(
         0.15,
@@ -64,6 +82,7 @@ class SalesParams(Params):
         "Shape of the gamma distribution of sales-cycle lengths around the segment's mean "
         "(4 gives a coefficient of variation of 0.5).",
         gt=0,
+        le=1e3,
     )
     acceptance_threshold: float = param(
         0.55,
@@ -81,13 +100,18 @@ class SalesParams(Params):
         le=1,
     )
     max_queue_weeks: int = param(
-        4, "weeks", "A lead not contacted within this many weeks is dropped as stale.", ge=1
+        4,
+        "weeks",
+        "A lead not contacted within this many weeks is dropped as stale.",
+        ge=1,
+        le=MAX_WEEKS,
     )
     response_hours: float = param(
         24.0,
         "hours",
         "Typical time from a lead reaching a rep with free capacity to the first call attempt.",
         ge=0,
+        le=1e4,
     )
     speed_to_lead_hours: float = param(
         48.0,
@@ -96,36 +120,49 @@ class SalesParams(Params):
         "(1 + delay/this)^-speed_to_lead_exponent. HBR 2011 found far steeper decay for web "
         "leads (60x lower odds after 24 h); this gentler default suits weekly steps.",
         gt=0,
+        le=1e4,
     )
     speed_to_lead_exponent: float = param(
         1.0,
         "dimensionless",
         "Steepness of the speed-to-lead decay (0 = delay does not matter).",
         ge=0,
+        le=20,
     )
     qualification_odds: float = param(
         1.2,
         "odds",
         "Odds that an average lead (fit 0.5, trust 0.5) contacted at once qualifies as an SQL.",
         gt=0,
+        le=1e6,
     )
     opportunity_odds: float = param(
         1.0,
         "odds",
         "Odds that an average SQL becomes an opportunity (SQL->opportunity 30-75% in benchmarks).",
         gt=0,
+        le=1e6,
     )
     win_odds: float = param(
         0.12,
         "odds",
         "Odds that an average opportunity is won (opportunity->won 20-30% mid-market).",
         gt=0,
+        le=1e6,
     )
     fit_effect: float = param(
-        3.0, "log-odds per unit fit", "How much fit raises the odds at every sales stage.", ge=0
+        3.0,
+        "log-odds per unit fit",
+        "How much fit raises the odds at every sales stage.",
+        ge=0,
+        le=50,
     )
     trust_effect: float = param(
-        2.0, "log-odds per unit trust", "How much trust raises the odds at every sales stage.", ge=0
+        2.0,
+        "log-odds per unit trust",
+        "How much trust raises the odds at every sales stage.",
+        ge=0,
+        le=50,
     )
     trust_lift_per_week: float = param(
         0.08,
