@@ -42,9 +42,14 @@ def first_seeds(n: int) -> list[int]:
 def variant(base: Scenario, prospects: int = 4_000, weeks: int = 52, **sections: dict) -> Scenario:
     """A copy of ``base`` on a small market, with ``sections`` merged into its parameters.
 
-    ``variant(s, marketing={"annual_budget": 2e6})`` changes one marketing parameter.
+    ``variant(s, marketing={"annual_budget": 2e6})`` changes one marketing parameter. The
+    channels keep the price they have in ``base``'s market (their spend per 1,000 prospects is
+    raised as the market shrinks), so a budget buys the share of the market it buys there:
+    the budgets below, and the calibrations in the comments, are those of the full market.
     """
     data = base.model_dump()
+    for channel in data["marketing"]["channels"].values():
+        channel["saturation_spend_per_1000"] *= base.market.prospects / prospects
     data["market"]["prospects"] = prospects
     data["simulation"]["weeks"] = weeks
     for section, values in sections.items():

@@ -12,7 +12,7 @@ import pytest
 
 from gtmsim.experiments.bass import run_bass_check
 from gtmsim.experiments.runner import replicate_seeds, run_batch
-from gtmsim.model.scenario import with_levers
+from gtmsim.model.scenario import resized, with_levers
 from gtmsim.model.scenario_files import load_scenario
 
 
@@ -31,14 +31,16 @@ def test_adoption_is_s_shaped():
 
 def test_diminishing_returns_to_marketing_spend():
     """Each doubling of the budget buys less extra awareness per currency than the one before.
-    Measured on other seeds: marginal awareness per 1M of 83.5, 35.1, 7.6, 1.1 points with
-    seed-to-seed sd 4.2, 2.4, 0.9, 0.3, so every seed shows the strict decrease (the smallest
-    gap, 7.6 vs 1.1, is 7 sd wide)."""
-    budgets = [250_000, 500_000, 1_000_000, 2_000_000, 4_000_000]
+    The company is scaled to a 4,000-prospect market (budgets too, so each buys the reach its
+    20,000-prospect equivalent buys there). Measured on other seeds (8 of root 99): marginal
+    awareness per 1M (of the 20,000-prospect budget) of 86.1, 33.0, 8.1, 1.1 points with
+    seed-to-seed sd 4.5, 0.9, 0.5, 0.3, so every seed shows the strict decrease (the smallest
+    gap, 8.1 vs 1.1, is 12 sd wide)."""
+    budgets = [250_000, 500_000, 1_000_000, 2_000_000, 4_000_000]  # for 20,000 prospects
     base = with_levers(
-        load_scenario("separate"),
-        {"market.prospects": 4000, "marketing.retargeting_rate": 0.0},
+        resized(load_scenario("separate"), 4000), {"marketing.retargeting_rate": 0.0}
     )
+    budgets = [b * 4000 / 20_000 for b in budgets]  # the same spend per prospect
     scenarios = [with_levers(base, {"marketing.annual_budget": b}, f"b{b}") for b in budgets]
     summary = run_batch(scenarios, replicate_seeds(21, 4), 52, workers=1).summary()
     awareness = summary.pivot(index="seed", columns="scenario", values="awareness_pct")

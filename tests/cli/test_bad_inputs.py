@@ -130,8 +130,8 @@ HUGE_MARKET = "[market]\nprospects = 900_000_000\n"  # within the bound, about 2
         ["run", "HUGE"],
         ["compare", "separate", "HUGE"],
         ["check", "bass", "--n", "900000000"],
-        ["attribute", "--n", "900000000"],
-        ["calibrate", "--n", "900000000"],
+        ["attribute", "--n", "40000000", "--seeds", "100000"],
+        ["calibrate", "--n", "40000000", "--seeds", "100000"],
     ],
 )
 def test_a_run_this_machine_cannot_hold_is_refused_before_any_work(tmp_path, no_runs, command):
@@ -144,9 +144,21 @@ def test_a_run_this_machine_cannot_hold_is_refused_before_any_work(tmp_path, no_
     assert result.exit_code == 2, result.output
     message = one_paragraph(result.output)
     assert re.search(r"needs about \d+\.\d GB of memory, more than the \d+\.\d GB", message)
-    assert "900,000,000 prospects" in message and "Nothing was run" in message
+    assert re.search(r"builds [0-9,]+ prospects with 8 ties each", message)
+    assert "Nothing was run" in message
     assert "GTMSIM_MEMORY_LIMIT" in message
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["attribute", "calibrate"])
+def test_a_company_that_cannot_be_scaled_to_the_market_is_named(no_runs, command):
+    """--n scales the company with its market (budget and reps): 45,000 times the market
+    needs 180,000 reps per territory, more than a territory may have."""
+    result = invoke(command, "--n", "900000000")
+    assert result.exit_code == 2, result.output
+    message = one_paragraph(result.output)
+    assert "scaled to a market of 900,000,000 prospects" in message
+    assert "sales.territories.smb would be 180000" in message and "(--n)" in message
 
 
 def test_fewer_workers_run_when_only_they_fit(tmp_path, monkeypatch):

@@ -51,6 +51,16 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def described(pid: int) -> str:
+    """A process as ``pid state parent: command line`` (for failure messages)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return f"{pid} (gone)"
+    return f"{pid} {fields[0]} parent {fields[1]}: {command[:120]}"
+
+
 def wait_until(condition, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -77,7 +87,7 @@ def test_sigkill_of_compare_leaves_no_process_alive(tmp_path):
         parent.wait(timeout=10)
         # the workers die with their parent (PR_SET_PDEATHSIG), not when their task ends
         assert wait_until(lambda: not any(alive(p) for p in workers), 5), [
-            p for p in workers if alive(p)
+            described(p) for p in workers if alive(p)
         ]
     finally:
         os.killpg(parent.pid, signal.SIGKILL) if alive(parent.pid) else None

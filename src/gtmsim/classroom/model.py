@@ -21,7 +21,7 @@ from scipy import sparse
 from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.parameters.organisation import MEETING_CADENCE_WEEKS
-from gtmsim.model.scenario import Scenario
+from gtmsim.model.scenario import Scenario, resized
 from gtmsim.model.scenario_files import load_scenario
 
 CADENCES = tuple(MEETING_CADENCE_WEEKS)
@@ -37,26 +37,13 @@ GOLDEN = (np.sqrt(5) - 1) / 2  # spreads points evenly over a wedge (a low-discr
 
 
 def classroom_market(base: Scenario, prospects: int = CLASSROOM_PROSPECTS) -> Scenario:
-    """``base`` in a market of ``prospects`` companies, the company shrunk with its market.
-
-    With a market ``f`` times the size, the marketing budget and every channel's saturation
-    spend are multiplied by ``f`` (so money reaches the same share of the market and a lead
-    costs the same), and each territory keeps ``round(f * reps)`` reps, at least one where it
-    had any (so every segment stays covered). A market already this small is left as it is.
-    """
-    data = base.model_dump()
-    factor = prospects / data["market"]["prospects"]
-    if factor >= 1:
+    """``base`` in a market of ``prospects`` companies, the company shrunk with its market
+    (:func:`gtmsim.model.scenario.resized`: budget and reps scaled, so money reaches the same
+    share of the market and a lead costs the same). A market already this small is left as
+    it is."""
+    if prospects >= base.market.prospects:
         return base
-    data["market"]["prospects"] = prospects
-    data["marketing"]["annual_budget"] *= factor
-    for channel in data["marketing"]["channels"].values():
-        channel["saturation_spend"] *= factor
-    data["sales"]["territories"] = {
-        name: max(1, round(count * factor)) if count else 0
-        for name, count in data["sales"]["territories"].items()
-    }
-    return Scenario.model_validate(data)
+    return resized(base, prospects)
 
 
 def split_reps(total: int, territories: dict[str, int]) -> dict[str, int]:

@@ -38,7 +38,7 @@ from gtmsim.cli.group import console, errors
     type=click.IntRange(100, 20_000),
     default=CLASSROOM_PROSPECTS,
     show_default=True,
-    help="Market size; budget, channel saturation and reps shrink with it.",
+    help="Market size; the budget and reps shrink with it.",
 )
 def dashboard(scenario: str, port: int, host: str, compare: str, prospects: int) -> None:
     """Run SCENARIO live in the browser, for a class (default: separate).

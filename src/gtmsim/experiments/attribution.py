@@ -47,7 +47,7 @@ from gtmsim.experiments.comparison import INTERVAL
 from gtmsim.experiments.defaults import HALF_LIFE_WEEKS, SHAPLEY_MAX_RUNS
 from gtmsim.experiments.runner import map_tasks
 from gtmsim.model.growth import GrowthModel
-from gtmsim.model.scenario import Scenario, with_levers
+from gtmsim.model.scenario import Scenario, resized, with_levers
 
 # --- counterfactual scenarios -----------------------------------------------------------------
 
@@ -346,5 +346,6 @@ def attribute(
 
 
 def sized(scenario: Scenario, prospects: int | None) -> Scenario:
-    """``scenario`` with ``prospects`` prospects (unchanged if None)."""
-    return scenario if prospects is None else with_levers(scenario, {"market.prospects": prospects})
+    """``scenario`` in a market of ``prospects`` prospects, its budget and reps scaled with it
+    (:func:`gtmsim.model.scenario.resized`; unchanged if None)."""
+    return scenario if prospects is None else resized(scenario, prospects)

@@ -33,7 +33,7 @@ from gtmsim.experiments.fitting import (
     seed_spread,
 )
 from gtmsim.experiments.runner import default_workers, replicate_seeds
-from gtmsim.model.scenario import Scenario, lookup, with_levers
+from gtmsim.model.scenario import Scenario, lookup, resized, with_levers
 from gtmsim.model.scenario_files import load_scenario
 
 
@@ -65,11 +65,11 @@ class CalibrationSpec:
     workers: int | None = None
 
     def scenarios(self) -> tuple[Scenario, Scenario]:
-        """The baseline and treatment scenarios, sized to ``prospects``."""
-        size = {"market.prospects": self.prospects}
+        """The baseline and treatment scenarios in a market of ``prospects``, each company
+        scaled with it (budget and reps: :func:`gtmsim.model.scenario.resized`)."""
         return (
-            with_levers(load_scenario(self.baseline), size),
-            with_levers(load_scenario(self.treatment), size),
+            resized(load_scenario(self.baseline), self.prospects),
+            resized(load_scenario(self.treatment), self.prospects),
         )
 
     @property

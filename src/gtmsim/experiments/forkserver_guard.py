@@ -13,3 +13,11 @@ from gtmsim.experiments.processes import POOL_PARENT, die_with_parent
 # The pid its starter recorded closes the race in which the starter died before this line.
 _parent = os.environ.get(POOL_PARENT)
 die_with_parent(int(_parent) if _parent else None, how=signal.SIGKILL)
+
+# Every worker forked from here dies with the fork server, from its first instruction on: set in
+# the child right after the fork (not in the pool's initializer, which may run after the fork
+# server is gone, leaving a worker that finishes its task and blocks forever writing the result
+# to a pipe nobody reads), and checked against this pid, so a worker forked just before the fork
+# server died exits at once.
+_server = os.getpid()
+os.register_at_fork(after_in_child=lambda: die_with_parent(_server))

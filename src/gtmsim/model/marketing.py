@@ -29,6 +29,8 @@ class MarketingDepartment(mesa.Agent):
         channel_share: current budget share per channel (moves when marketing retargets).
         segment_focus: relative targeting weight per segment (mean 1 over the market).
         adstock: carried-over effective spend per channel (currency/week).
+        saturation: spend at which each channel reaches 63% of its maximum in this market
+            (currency/week): its saturation_spend_per_1000 times the market in thousands.
     """
 
     def __init__(self, model: GrowthModel, params: MarketingParams) -> None:
@@ -41,6 +43,11 @@ class MarketingDepartment(mesa.Agent):
         self.segment_focus = np.ones(len(model.population.segment_names))
         self.adstock = np.zeros(len(self.channels))
         self.carryover = np.array([c.carryover for c in self.channels])
+        # Spend that brings each channel's reach to 63% of its maximum in this market
+        # (currency/week): priced per 1,000 prospects, so reach shares do not depend on size.
+        self.saturation = [
+            c.saturation_spend_per_1000 * model.population.n / 1000 for c in self.channels
+        ]
         self.stream = model.streams["marketing"]
         self.exposures_by_segment = np.zeros(len(model.population.segment_names))
         pop = model.population
@@ -70,9 +77,7 @@ class MarketingDepartment(mesa.Agent):
         book.record_spend(spend)
         self.adstock = spend + self.carryover * self.adstock
         for c, channel in enumerate(self.channels):
-            reach = channel.max_weekly_reach * -np.expm1(
-                -self.adstock[c] / channel.saturation_spend
-            )
+            reach = channel.max_weekly_reach * -np.expm1(-self.adstock[c] / self.saturation[c])
             idx = self.draw_exposed(c, reach)
             self.exposures_by_segment += np.bincount(
                 pop.segment[idx], minlength=len(self.exposures_by_segment)

@@ -97,6 +97,41 @@ def with_levers(scenario: Scenario, levers: dict[str, object], name: str | None 
     return Scenario.model_validate(data)
 
 
+def resized(scenario: Scenario, prospects: int) -> Scenario:
+    """``scenario`` in a market of ``prospects`` companies, the company scaled with it.
+
+    A market ``f`` times the size gets ``f`` times the marketing budget and, per territory,
+    ``round(f * reps)`` reps (at least one where there were any, so every covered segment stays
+    covered). Channels are priced per 1,000 prospects, so the scaled company reaches the same
+    shares and its rates and CAC do not depend on the size, up to the rounding of reps
+    (docs/validation.md, "Size invariance").
+    """
+    from pydantic import ValidationError
+
+    from gtmsim.model.scenario_files import ScenarioError  # it imports this module
+
+    data = scenario.model_dump()
+    factor = prospects / data["market"]["prospects"]
+    data["market"]["prospects"] = prospects
+    data["marketing"]["annual_budget"] *= factor
+    data["sales"]["territories"] = {
+        name: max(1, round(count * factor)) if count else 0
+        for name, count in data["sales"]["territories"].items()
+    }
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])} would be {e['input']!r} ({e['msg'].lower()})"
+            for e in err.errors()
+        )
+        raise ScenarioError(
+            f"{scenario.name}: scaled to a market of {prospects:,} prospects ({factor:.3g} times "
+            f"its own), the company would not be a valid scenario: {problems}. Choose a market "
+            "size closer to the scenario's own (--n)."
+        ) from None
+
+
 def lookup(scenario: Scenario, key: str):
     """The value of dotted ``key`` (e.g. ``organisation.handoff_leakage``) in ``scenario``."""
     node = scenario.model_dump()

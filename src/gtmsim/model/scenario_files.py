@@ -206,12 +206,29 @@ def _unit_and_range(info: Any) -> str:
     return f" ({text})" if text else ""
 
 
+#: Keys of earlier versions: what each became and how to convert an old value.
+RENAMED = {
+    "saturation_spend": (
+        "saturation_spend_per_1000",
+        "channels are now priced per 1,000 prospects in the market, so results hold at any "
+        "market size: divide the old value by the market size in thousands (8000 in a "
+        "20,000-prospect market becomes 400)",
+    ),
+}
+
+
 def describe_error(error: dict[str, Any], origin: dict[tuple, Path], path: Path) -> str:
     """One paragraph for one validation problem: file, key path, what is wrong, the fix."""
     loc = tuple(str(x) for x in error["loc"])
     file = next((origin[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in origin), path)
     key = ".".join(loc) or "(top level)"
     kind = error["type"]
+    if kind == "extra_forbidden" and loc[-1] in RENAMED:
+        new, how = RENAMED[loc[-1]]
+        return (
+            f"{file}: key '{key}' was renamed to '{new}': {how}. Rename the key and run "
+            f"`gtmsim validate {path}`."
+        )
     if kind == "extra_forbidden":
         model, _ = field_info(loc[:-1])
         allowed = list(model.model_fields) if model else []

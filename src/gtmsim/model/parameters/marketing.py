@@ -14,13 +14,18 @@ class ChannelParams(Params):
     share: float = param(
         0.2, "share of budget", "Share of the annual budget spent here.", ge=0, le=1
     )
-    saturation_spend: float = param(
-        5_000.0,
-        "currency/week",
-        "Carried-over weekly spend at which reach is 63% of its maximum (diminishing returns: "
-        "reach = max_weekly_reach * (1 - exp(-adstock / saturation_spend))).",
+    saturation_spend_per_1000: float = param(
+        250.0,
+        "currency/week per 1,000 prospects",
+        "Carried-over weekly spend, per 1,000 prospects in the market, at which the channel's "
+        "reach is 63% of its maximum (diminishing returns: reach = max_weekly_reach * (1 - "
+        "exp(-adstock / (saturation_spend_per_1000 * prospects / 1000)))). Priced per "
+        "prospect, as media is bought per thousand reached: a market k times larger needs k "
+        "times the spend for the same share, so shares, conversion and CAC do not depend on "
+        "the market's size. At low spend a prospect reached costs about "
+        "saturation_spend_per_1000 / (1000 * max_weekly_reach).",
         gt=0,
-        le=1e11,
+        le=1e9,
     )
     max_weekly_reach: float = param(
         0.3,
@@ -71,7 +76,7 @@ def _default_channels() -> dict[str, ChannelParams]:
     return {
         "ads": ChannelParams(
             share=0.30,
-            saturation_spend=8_000,
+            saturation_spend_per_1000=400,
             max_weekly_reach=0.04,
             carryover=0.3,
             awareness_lift=0.15,
@@ -81,7 +86,7 @@ def _default_channels() -> dict[str, ChannelParams]:
         ),
         "content": ChannelParams(
             share=0.20,
-            saturation_spend=4_000,
+            saturation_spend_per_1000=200,
             max_weekly_reach=0.02,
             carryover=0.8,
             awareness_lift=0.10,
@@ -91,7 +96,7 @@ def _default_channels() -> dict[str, ChannelParams]:
         ),
         "social": ChannelParams(
             share=0.15,
-            saturation_spend=3_000,
+            saturation_spend_per_1000=150,
             max_weekly_reach=0.03,
             carryover=0.4,
             awareness_lift=0.12,
@@ -101,7 +106,7 @@ def _default_channels() -> dict[str, ChannelParams]:
         ),
         "seo_sem": ChannelParams(
             share=0.20,
-            saturation_spend=4_000,
+            saturation_spend_per_1000=200,
             max_weekly_reach=0.02,
             carryover=0.6,
             awareness_lift=0.15,
@@ -111,7 +116,7 @@ def _default_channels() -> dict[str, ChannelParams]:
         ),
         "events": ChannelParams(
             share=0.15,
-            saturation_spend=6_000,
+            saturation_spend_per_1000=300,
             max_weekly_reach=0.004,
             carryover=0.5,
             awareness_lift=0.30,
