@@ -321,13 +321,18 @@ def lesson_2(runs: Runs) -> str:
         "3. **Marketing's lag.** After the budget cut, "
         + (
             "MQLs fall first and customers later"
+            f" (MQLs {weeks_text(lag['MQLs'])}, customers won {weeks_text(lag['customers won'])}): "
+            "deals already in the pipeline, and prospects already aware and trusting, keep "
+            "closing for a while. "
             if not np.isnan(lag["MQLs"])
             and (np.isnan(lag["customers won"]) or lag["MQLs"] < lag["customers won"])
-            else "customers do not fall later than MQLs here"
+            else "customers fall no later than MQLs here"
+            f" (MQLs {weeks_text(lag['MQLs'])}, customers won {weeks_text(lag['customers won'])}): "
+            f"`separate` wins only {f['separate', 'customers won']:,.0f} customers in two years, "
+            "so a 13-week total of wins is a handful and 5 seeds cannot show the pipeline's lag; "
+            "rerun with `--seeds 20` before drawing a conclusion. "
         )
-        + f" (MQLs {weeks_text(lag['MQLs'])}, customers won {weeks_text(lag['customers won'])}): "
-        "deals already in the pipeline, and prospects already aware and trusting, keep closing for a while. "
-        f"Over two years the cut saves {f['separate', 'marketing spend'] - f['budget-cut', 'marketing spend']:,.0f} "
+        + f"Over two years the cut saves {f['separate', 'marketing spend'] - f['budget-cut', 'marketing spend']:,.0f} "
         f"of marketing spend and loses {f['separate', 'revenue'] - f['budget-cut', 'revenue']:,.0f} of revenue: "
         + (
             "it costs more than it saves."
@@ -534,7 +539,8 @@ def lesson_4(runs: Runs) -> str:
         f"CAC {signed(s['survey-2025', 'CAC'])}, lead -> customer "
         f"{signed(s['survey-2025', 'lead -> customer'])} and revenue growth "
         f"{signed(s['survey-2025', 'revenue growth'])} (5 seeds, so noisy, growth most of all; "
-        "over 60 seeds docs/validation.md reports -31%, +40% and +45%). So in the model the "
+        "over 60 seeds docs/validation.md reports -39%, +56% and +62% on the current model, "
+        "whose speed to lead changed after the fit: the refit is due). So in the model the "
         "survey's gaps are those of a *partly* integrated company: adding the shared revenue goal "
         "makes revenue grow about three times more than the survey reports.",
         "3. **Which levers matter most?** Ranked by revenue alone: "

@@ -77,7 +77,7 @@ _RECORDS: list[tuple[str, Callable[[KpiBook], object], dict[str, float]]] = [
     ),
     ("no self-serve", lambda b: b.record_self_serve(np.array([])), {}),
     ("loss", lambda b: b.record_loss(), {"losses": 1}),
-    ("contact", lambda b: b.record_contact(30.0), {}),
+    ("contact", lambda b: b.record_contact(30.0, True), {}),
     ("spend", lambda b: b.record_spend(np.array([10.0, 20.0])), {"marketing_spend": 30.0}),
 ]
 
@@ -99,11 +99,15 @@ def test_win_and_contact_side_totals() -> None:
     book.record_win(_prospect(1_000.0), 6)
     book.record_win(_prospect(3_000.0), 10)
     assert book.cycle_weeks_total == 16
-    book.record_contact(30.0)
-    book.record_contact(12.5)
-    assert book.contacts == 2 and book.contact_hours_total == 42.5
+    book.record_contact(30.0, True)
+    book.record_contact(12.5, False)
+    book.record_contact(0.05, True)  # 3 minutes
+    assert book.contacts == 3 and book.contact_hours_total == 42.55
+    # bands: 0-5 min, ..., 2-24 h (index 5), 1-2 days (index 6)
+    assert book.contacts_by_delay.tolist() == [1, 0, 0, 0, 0, 1, 1, 0, 0]
+    assert book.sqls_by_delay.tolist() == [1, 0, 0, 0, 0, 0, 1, 0, 0]
     book.start_week()  # these are cumulative
-    assert book.cycle_weeks_total == 16 and book.contacts == 2
+    assert book.cycle_weeks_total == 16 and book.contacts == 3
 
 
 def test_start_week_resets_weekly_counters_and_totals_keep_counting() -> None:

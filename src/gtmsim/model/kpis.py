@@ -133,6 +133,19 @@ KPIS: dict[str, Kpi] = {
         "Prospects who bought without a sales contact this week (Bass).",
     ),
     "losses": Kpi("Losses", "deals/week", "Opportunities lost this week."),
+    "sqls_dropped": Kpi(
+        "SQLs dropped",
+        "leads/week",
+        "SQLs handed back to nurture this week because their rep left (headcount cut).",
+        summary="sum",
+    ),
+    "deals_dropped": Kpi(
+        "Deals dropped",
+        "deals/week",
+        "Open opportunities handed back to nurture this week because their rep left; "
+        "opportunities = wins + losses + deals dropped + open.",
+        summary="sum",
+    ),
     "revenue": Kpi("Weekly revenue", "currency/week", "Value of deals won this week."),
     "marketing_spend": Kpi(
         "Marketing spend", "currency/week", "Marketing spend this week.", summary="sum"
@@ -155,7 +168,8 @@ KPIS: dict[str, Kpi] = {
     "leads_ignored": Kpi(
         "MQLs ignored by sales",
         "leads/week",
-        "MQLs never contacted this week (below bar or stale).",
+        "MQLs never contacted this week: below sales' bar, stale in a queue, in a territory "
+        "without reps, or queued for a rep who left.",
         summary="sum",
     ),
     "pipeline_value": Kpi(

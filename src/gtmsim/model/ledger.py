@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from gtmsim.model.prospect import Prospect
 
 
+#: Lower edges of the bands in which first contacts are counted by hours to first contact:
+#: 0-5 min, 5-10 min, 10-30 min, 30-60 min, 1-2 h, 2-24 h, 1-2 days, 2-7 days, a week or more
+#: (the bands of the speed-to-lead studies: MIT 2007's 5 and 30 minutes, HBR 2011's hours).
+DELAY_BANDS_HOURS = np.array([0.0, 5 / 60, 10 / 60, 0.5, 1.0, 2.0, 24.0, 48.0, 168.0])
+
+
 def ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, or NaN when the denominator is zero (undefined, not zero)."""
     return numerator / denominator if denominator else float("nan")
@@ -35,6 +41,8 @@ class KpiBook:
         "wins",
         "self_serve",
         "losses",
+        "sqls_dropped",
+        "deals_dropped",
         "revenue",
         "marketing_spend",
         "sales_cost",
@@ -53,6 +61,9 @@ class KpiBook:
         self.cycle_weeks_total = 0.0
         self.contacts = 0
         self.contact_hours_total = 0.0
+        # first contacts and the SQLs among them, by hours to first contact (DELAY_BANDS_HOURS)
+        self.contacts_by_delay = np.zeros(len(DELAY_BANDS_HOURS), dtype=np.int64)
+        self.sqls_by_delay = np.zeros(len(DELAY_BANDS_HOURS), dtype=np.int64)
 
     def add(self, key: str, amount: float) -> None:
         self.week[key] += amount
@@ -87,9 +98,13 @@ class KpiBook:
     def record_ignored(self, n: int = 1) -> None:
         self.add("leads_ignored", n)
 
-    def record_contact(self, delay_hours: float) -> None:
+    def record_contact(self, delay_hours: float, qualified: bool) -> None:
+        """A first contact after ``delay_hours`` from MQL, and whether the lead qualified."""
         self.contacts += 1
         self.contact_hours_total += delay_hours
+        band = int(np.searchsorted(DELAY_BANDS_HOURS, delay_hours, side="right")) - 1
+        self.contacts_by_delay[band] += 1
+        self.sqls_by_delay[band] += qualified
 
     def record_sql(self) -> None:
         self.add("sqls", 1)
@@ -108,6 +123,13 @@ class KpiBook:
 
     def record_loss(self) -> None:
         self.add("losses", 1)
+
+    def record_dropped(self, queued: int, sqls: int, deals: int) -> None:
+        """Work a leaving rep hands back: queued leads (never contacted, so counted as
+        ignored), SQLs and open opportunities."""
+        self.add("leads_ignored", queued)
+        self.add("sqls_dropped", sqls)
+        self.add("deals_dropped", deals)
 
 
 def weekly_row(model: GrowthModel) -> dict[str, float]:

@@ -31,7 +31,8 @@ class Organisation:
         self.stream = model.streams["organisation"]
         n_channels = len(model.params.marketing.channels)
         n_segments = len(model.params.market.segments)
-        self.in_flight: list[tuple[int, np.ndarray]] = []
+        # MQLs on their way to sales: (week they arrive, prospects, hour each became an MQL)
+        self.in_flight: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.revenue_by_channel = np.zeros(n_channels)
         self.revenue_by_segment = np.zeros(n_segments)
         self.mqls_by_channel = np.zeros(n_channels)
@@ -74,43 +75,48 @@ class Organisation:
         np.add.at(self.mqls_by_segment, pop.segment[mqls], 1)
         np.add.at(self.mqls_by_channel, pop.lead_channel[mqls], 1)
         leaked = self.stream.random(len(mqls)) < self.params.handoff_leakage
+        # the hour of the week each inquiry became an MQL: time within the week is carried
+        # as hours, so a handoff shorter than a week can still push a lead into the next one
+        became_mql = (self.model.week - 1 + self.stream.random(len(mqls))) * HOURS_PER_WEEK
         self.model.return_to_nurture(mqls[leaked])
         self.model.kpis.record_leaked(int(leaked.sum()))
-        arrival = self.model.week + int(self.params.handoff_delay_hours // HOURS_PER_WEEK)
-        self.in_flight.append((arrival, mqls[~leaked]))
+        kept, since = mqls[~leaked], became_mql[~leaked]
+        arrival = since + self.params.handoff_delay_hours
+        arrival_week = np.floor(arrival / HOURS_PER_WEEK).astype(int) + 1
+        for week in np.unique(arrival_week):
+            batch = arrival_week == week
+            self.in_flight.append((int(week), kept[batch], since[batch]))
 
     def deliver(self) -> None:
         """Leads whose handoff is complete reach sales, which accepts, rejects or ignores each."""
         week = self.model.week
-        due = [batch for arrival, batch in self.in_flight if arrival <= week]
-        self.in_flight = [(a, b) for a, b in self.in_flight if a > week]
+        due = [(batch, since) for arrival, batch, since in self.in_flight if arrival <= week]
+        self.in_flight = [entry for entry in self.in_flight if entry[0] > week]
         if not due:
             return
         model, kpis = self.model, self.model.kpis
         pop = model.population
-        arrived = np.concatenate(due)
+        arrived = np.concatenate([batch for batch, _ in due])
+        became_mql = np.concatenate([since for _, since in due])
+        staffed = [segment for segment, reps in model.reps_by_segment.items() if reps]
+        covered = np.isin(pop.segment[arrived], staffed)
+        uncovered = arrived[~covered]  # no rep to judge them: never contacted, not rejected
+        kpis.record_ignored(len(uncovered))
+        arrived, became_mql = arrived[covered], became_mql[covered]
         above_bar = pop.lead_score[arrived] >= self.acceptance_threshold
         below = arrived[~above_bar]
         ignored = self.stream.random(len(below)) < model.params.sales.below_bar_ignored_share
         kpis.record_ignored(int(ignored.sum()))
         kpis.record_rejected(int((~ignored).sum()))
-        uncovered = []
-        for index in arrived[above_bar]:
+        for index, since in zip(arrived[above_bar], became_mql[above_bar], strict=True):
             prospect = model.prospect(int(index))
             rep = self.route(prospect)
-            if rep is None:
-                uncovered.append(index)
-            else:
-                rep.receive(prospect, week, self.params.handoff_delay_hours)
-        kpis.record_ignored(len(uncovered))
-        back = np.concatenate([below, np.asarray(uncovered, dtype=arrived.dtype)])
-        model.return_to_nurture(back)
+            rep.receive(prospect, week, float(since), self.params.handoff_delay_hours)
+        model.return_to_nurture(np.concatenate([below, uncovered]))
 
-    def route(self, prospect: Prospect) -> SalesRep | None:
-        """Round-robin a lead to the next rep of its segment's territory (None if uncovered)."""
-        reps = self.model.reps_by_segment.get(prospect.segment, [])
-        if not reps:
-            return None
+    def route(self, prospect: Prospect) -> SalesRep:
+        """Round-robin a lead to the next rep of its segment's territory (which has reps)."""
+        reps = self.model.reps_by_segment[prospect.segment]
         turn = self.next_rep.get(prospect.segment, 0)
         self.next_rep[prospect.segment] = turn + 1
         return reps[turn % len(reps)]

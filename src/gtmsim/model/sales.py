@@ -10,13 +10,14 @@ during which the rep builds trust; the deal is then won or lost.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 
 from gtmsim.model.parameters.base import HOURS_PER_WEEK, REFERENCE_LEVEL
-from gtmsim.model.parameters.sales import SalesParams
+from gtmsim.model.parameters.sales import SPEED_TO_LEAD_CURVES, SalesParams
 from gtmsim.model.prospect import Prospect
 
 if TYPE_CHECKING:
@@ -34,17 +35,34 @@ class Deal:
 
 @dataclass
 class QueuedLead:
-    """An accepted lead waiting for first contact."""
+    """An accepted lead waiting for first contact. Times are hours since the run began."""
 
     prospect: Prospect
     arrived_week: int
-    handoff_hours: float
+    became_mql: float  # when marketing passed it on (hours)
+    callable_from: float  # handoff done and the rep's response time passed (hours)
     priority: float
 
 
 def odds_to_probability(odds: float) -> float:
     """Convert odds (p / (1 - p)) to a probability."""
     return odds / (1.0 + odds)
+
+
+def speed_to_lead(params: SalesParams) -> Callable[[float], float]:
+    """The share of a lead's chance of qualifying left after ``hours`` to first contact:
+    ``floor + (1 - floor) * (1 + hours / scale) ** -exponent`` (1 at once, falling to the
+    floor), with the scenario's custom settings or a fitted curve (``speed_to_lead_curve``)."""
+    if params.speed_to_lead_curve == "custom":
+        scale = params.speed_to_lead_hours
+        exponent, floor = params.speed_to_lead_exponent, params.speed_to_lead_floor
+    else:
+        scale, exponent, floor = SPEED_TO_LEAD_CURVES[params.speed_to_lead_curve]
+
+    def remaining(hours: float) -> float:
+        return floor + (1.0 - floor) * (1.0 + hours / scale) ** -exponent
+
+    return remaining
 
 
 class SalesRep(mesa.Agent):
@@ -63,6 +81,7 @@ class SalesRep(mesa.Agent):
         self.sqls: list[tuple[Prospect, int]] = []
         self.deals: list[Deal] = []
         self.stream = model.streams["sales"]
+        self.speed_to_lead = speed_to_lead(params)
 
     @property
     def effective_skill(self) -> float:
@@ -77,14 +96,23 @@ class SalesRep(mesa.Agent):
             + p.trust_effect * (prospect.trust - REFERENCE_LEVEL)
         )
 
-    def receive(self, prospect: Prospect, week: int, handoff_hours: float) -> None:
-        """Accept a lead into the queue, prioritised by expected value (score x deal value)."""
+    def receive(self, prospect: Prospect, week: int, became_mql: float, handoff: float) -> None:
+        """Accept a lead into the queue, prioritised by expected value (score x deal value).
+        ``became_mql`` is the hour it became an MQL, ``handoff`` the hours it took to arrive;
+        the rep's response time (hours, log-normal) is drawn now."""
+        p = self.params
+        response = p.response_hours * math.exp(
+            p.response_hours_sigma * self.stream.standard_normal()
+        )
         priority = prospect.lead_score * prospect.deal_value
-        self.queue.append(QueuedLead(prospect, week, handoff_hours, priority))
+        lead = QueuedLead(prospect, week, became_mql, became_mql + handoff + response, priority)
+        self.queue.append(lead)
         prospect.wait_for_call()
 
     def leave(self) -> None:
-        """The rep leaves the company: its leads and deals go back to marketing's nurture."""
+        """The rep leaves the company: its leads and deals go back to marketing's nurture, and
+        the books record each (queued leads as ignored, SQLs and open deals as dropped)."""
+        self.model.kpis.record_dropped(len(self.queue), len(self.sqls), len(self.deals))
         prospects = [lead.prospect for lead in self.queue]
         prospects += [prospect for prospect, _ in self.sqls]
         prospects += [deal.prospect for deal in self.deals]
@@ -147,18 +175,23 @@ class SalesRep(mesa.Agent):
                 prospect.return_to_nurture()
         self.sqls = []
 
-    def response_delay_hours(self, lead: QueuedLead, week: int) -> float:
-        """Hours from MQL to first call: handoff delay, weeks in queue, and the rep's reaction."""
-        waited = HOURS_PER_WEEK * (week - lead.arrived_week)
-        return lead.handoff_hours + waited + self.params.response_hours
+    def hours_to_contact(self, lead: QueuedLead, week: int) -> float:
+        """Hours from MQL to a first call this week: the handoff and the rep's response time,
+        or, for a lead that waited for free hours, until this week's start."""
+        week_start = HOURS_PER_WEEK * (week - 1)
+        return max(lead.callable_from, week_start) - lead.became_mql
 
     def call_leads(self, week: int, hours: float) -> None:
-        """Contact queued leads by priority while hours remain; drop stale ones."""
+        """Contact, by priority while hours remain, the queued leads whose call falls in this
+        week; leads whose call falls in a later week wait for it; drop stale ones."""
         p = self.params
+        week_end = HOURS_PER_WEEK * week
         self.queue.sort(key=lambda lead: -lead.priority)
         waiting = []
         for lead in self.queue:
-            if hours >= p.hours_per_first_contact:
+            if lead.callable_from >= week_end:
+                waiting.append(lead)  # not due yet: the rep responds in a later week
+            elif hours >= p.hours_per_first_contact:
                 hours -= p.hours_per_first_contact
                 self.qualify(lead, week)
             elif week - lead.arrived_week >= p.max_queue_weeks:
@@ -169,15 +202,15 @@ class SalesRep(mesa.Agent):
         self.queue = waiting
 
     def qualify(self, lead: QueuedLead, week: int) -> None:
-        """First contact: the lead becomes an SQL with odds that fall with response delay."""
-        p = self.params
-        delay = self.response_delay_hours(lead, week)
-        speed = (1.0 + delay / p.speed_to_lead_hours) ** -p.speed_to_lead_exponent
-        odds = self.odds(p.qualification_odds, lead.prospect) * speed
-        self.model.kpis.record_contact(delay)
+        """First contact: the lead becomes an SQL with a chance that falls with the hours to
+        first contact (speed to lead)."""
+        delay = self.hours_to_contact(lead, week)
+        chance = odds_to_probability(self.odds(self.params.qualification_odds, lead.prospect))
+        qualified = self.stream.random() < chance * self.speed_to_lead(delay)
+        self.model.kpis.record_contact(delay, qualified)
         if self.model.touches is not None:
             self.model.touches.add_one(lead.prospect.index, week, self.model.touches.sales)
-        if self.stream.random() < odds_to_probability(odds):
+        if qualified:
             lead.prospect.qualify()
             self.sqls.append((lead.prospect, week))
             self.model.kpis.record_sql()

@@ -78,8 +78,10 @@ def levers(kpi: str, pair: list[dict[str, Any]]) -> tuple[list[str], dict[str, s
     inert = {}
     for key in acting:
         for switch, off in inert_when(key).items():
-            if all(f.get(switch, MISSING) == off for f in flats):
-                inert[key] = f"`{switch}` = {show(off)}"
+            offs = off if isinstance(off, list) else [off]  # any of several settings
+            for value in offs:
+                if all(f.get(switch, MISSING) == value for f in flats):
+                    inert[key] = f"`{switch}` = {show(value)}"
     return [k for k in acting if k not in inert], inert
 
 

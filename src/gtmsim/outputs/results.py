@@ -25,7 +25,9 @@ import pandas as pd
 
 from gtmsim.model.kpis import SUMMARY, WEEKLY
 
-FORMAT_VERSION = 1
+#: Largest magnitude a results cell may hold (see check_table).
+MAX_MAGNITUDE = 1e100
+FORMAT_VERSION = 2  # 2: sqls_dropped, deals_dropped columns
 #: CSV float format: 12 significant digits, so files are identical across runs and platforms.
 FLOAT_FORMAT = "%.12g"
 
@@ -264,14 +266,16 @@ def check_table(path: Path, table: pd.DataFrame, required: tuple[str, ...]) -> N
             "recreate it."
         )
     numbers = table[[c for c in required if c != "scenario"]].to_numpy(dtype=float)
-    infinite = np.argwhere(np.isinf(numbers))
-    if len(infinite):  # an undefined KPI is an empty cell (NaN); no KPI is ever infinite
-        row, col = infinite[0]
+    # An undefined KPI is an empty cell (NaN); no KPI is infinite, nor anywhere near 1e100
+    # (the parameters' bounds keep every run's money and counts below ~1e30).
+    implausible = np.argwhere(np.abs(np.nan_to_num(numbers)) > MAX_MAGNITUDE)
+    if len(implausible):
+        row, col = implausible[0]
         column = [c for c in required if c != "scenario"][col]
         raise ResultsError(
             f"{path}: column {column} holds '{table[column].iloc[row]}' on data row {row + 1}; "
-            "gtmsim never writes an infinite number, so the file was edited or damaged. Re-run "
-            "the scenarios to recreate it."
+            "gtmsim never writes an infinite number or one beyond 1e100, so the file was "
+            "edited or damaged. Re-run the scenarios to recreate it."
         )
 
 

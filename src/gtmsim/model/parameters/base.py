@@ -50,7 +50,8 @@ def param(
         description: one sentence saying what the parameter does in the model, with its source.
         ge, le, gt, lt: inclusive/exclusive bounds, enforced when a scenario is validated.
         inert_when: settings of other parameters (dotted keys) under which this one has no
-            effect, e.g. ``{"organisation.marketing_goal": "leads"}``; the report reads it so it
+            effect, e.g. ``{"organisation.marketing_goal": "leads"}`` (a list of values: any of
+            them switches it off); the report reads it so it
             never credits a difference to a parameter that was switched off.
     """
     extra: dict[str, Any] = {"unit": unit}

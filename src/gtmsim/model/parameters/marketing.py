@@ -193,9 +193,8 @@ class MarketingParams(Params):
         "weeks",
         "How often marketing reviews its own lead data when its goal is lead count.",
         ge=1,
-        inert_when={
-            "organisation.marketing_goal": "revenue"
-        },  # see Organisation.review, le=MAX_WEEKS,
+        le=MAX_WEEKS,
+        inert_when={"organisation.marketing_goal": "revenue"},  # see Organisation.review
     )
     retargeting_rate: float = param(
         0.3,

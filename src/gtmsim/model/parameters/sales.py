@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from gtmsim.model.parameters.base import HOURS_PER_WEEK, Params, param
 from gtmsim.model.parameters.limits import MAX_WEEKS
+
+#: Fitted speed-to-lead curves (hours, exponent, floor), for speed_to_lead_curve. Fitted with
+#: the exponent fixed at 50 (close to exponential decay), so that the curve's own ratios are
+#: exact at the published points: 'hbr2011' m(0.5 h) / m(1.5 h) = 7 and m(0.5 h) / m(36 h) =
+#: 60 (HBR 2011, Oldroyd et al.: "within an hour" vs "an hour later" vs "after 24 hours or
+#: more", at those bands' middles); 'mit2007' m(5 min) / m(30 min) = 21 (MIT / InsideSales
+#: Lead Response Management study, 2007), with HBR's floor. Refit: docs/validation.md.
+SPEED_TO_LEAD_CURVES: dict[str, tuple[float, float, float]] = {
+    "hbr2011": (23.356, 50.0, 0.0058432),
+    "mit2007": (6.0020, 50.0, 0.0058432),
+}
 
 
 def _default_territories() -> dict[str, int]:
@@ -109,30 +120,67 @@ class SalesParams(Params):
     response_hours: float = param(
         24.0,
         "hours",
-        "Typical time from a lead reaching a rep with free capacity to the first call attempt.",
+        "Median time from a lead reaching its rep to the first call attempt (log-normal, spread "
+        "response_hours_sigma). Hours to first contact = handoff delay + this + whole weeks "
+        "the lead waits for a rep with free hours; a lead whose call falls in a later week "
+        "waits for it.",
         ge=0,
         le=1e4,
+    )
+    response_hours_sigma: float = param(
+        1.0,
+        "log-units",
+        "Spread of the reps' response times (standard deviation of their log): 1 puts the "
+        "fastest tenth under 0.28 and the slowest tenth over 3.6 times the median (HBR 2011's "
+        "audit found 37% of firms answering within an hour and 24% after more than a day).",
+        ge=0,
+        le=5,
+    )
+    speed_to_lead_curve: Literal["custom", "hbr2011", "mit2007"] = param(
+        "custom",
+        "custom | hbr2011 | mit2007",
+        "How the chance of qualifying a lead falls with the hours to first contact d: the "
+        "probability is multiplied by floor + (1 - floor) * (1 + d/hours)^-exponent. 'custom' "
+        "reads speed_to_lead_hours, _exponent and _floor; 'hbr2011' is fitted to HBR 2011 "
+        "(within an hour 7x as likely to qualify as an hour later, 60x as after a day or "
+        "more); 'mit2007' to the MIT/InsideSales study (5 vs 30 minutes: 21x). Both are web-"
+        "lead results, far steeper than the gentle custom default (docs/validation.md).",
     )
     speed_to_lead_hours: float = param(
         48.0,
         "hours",
-        "Response delay that halves the odds of qualifying a lead: odds multiplier = "
-        "(1 + delay/this)^-speed_to_lead_exponent. HBR 2011 found far steeper decay for web "
-        "leads (60x lower odds after 24 h); this gentler default suits weekly steps.",
+        "Scale of the speed-to-lead decay: with exponent 1 and floor 0, contact after this "
+        "many hours halves the chance of qualifying.",
         gt=0,
         le=1e4,
+        inert_when={"sales.speed_to_lead_curve": ["hbr2011", "mit2007"]},
     )
     speed_to_lead_exponent: float = param(
         1.0,
         "dimensionless",
-        "Steepness of the speed-to-lead decay (0 = delay does not matter).",
+        "Steepness of the speed-to-lead decay (0 = delay does not matter; large values make "
+        "it exponential with time constant speed_to_lead_hours / exponent).",
         ge=0,
-        le=20,
+        le=100,
+        inert_when={"sales.speed_to_lead_curve": ["hbr2011", "mit2007"]},
+    )
+    speed_to_lead_floor: float = param(
+        0.0,
+        "share",
+        "Share of a lead's chance of qualifying that no delay takes away (the late-contact "
+        "plateau).",
+        ge=0,
+        le=1,
+        inert_when={"sales.speed_to_lead_curve": ["hbr2011", "mit2007"]},
     )
     qualification_odds: float = param(
-        1.2,
+        3.0,
         "odds",
-        "Odds that an average lead (fit 0.5, trust 0.5) contacted at once qualifies as an SQL.",
+        "Odds that an average lead (fit 0.5, trust 0.5) contacted at once qualifies as an SQL "
+        "(3: a 75% chance; speed to lead then takes its share). Set so that the separate "
+        "company's MQL->SQL is about 14%, inside the 13-22% of benchmark compilations "
+        "(HubSpot, First Page Sage), and the integrated one's 47%, inside the 30-60% some "
+        "report.",
         gt=0,
         le=1e6,
     )
