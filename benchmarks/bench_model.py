@@ -70,9 +70,10 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     import tracemalloc
 
     from gtmsim.model import GrowthModel, Scenario, load_scenario
+    from gtmsim.model.scenario import resized
 
-    data = load_scenario(spec["scenario"]).model_dump()
-    data["market"]["prospects"] = spec["prospects"]
+    # the company scaled with its market (budget and reps: 1M prospects get 500 reps)
+    data = resized(load_scenario(spec["scenario"]), spec["prospects"]).model_dump()
     data["simulation"]["weeks"] = spec["weeks"]
     scenario = Scenario.model_validate(data)
 
