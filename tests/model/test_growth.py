@@ -175,3 +175,26 @@ def test_without_reps_no_lead_is_rejected_by_sales():
     model.run()
     assert model.kpis.total["leads_rejected"] == 0
     assert model.kpis.total["leads_ignored"] > 0
+
+
+def test_self_serve_needs_marketing_and_awareness(separate):
+    """Bass's p acts through marketing: with no budget nobody buys self-serve (the audit found
+    ~1,900 self-serve customers a run at zero budget); with a budget, every customer was aware
+    when it bought, and the sales-led CAC (cost per sales win) exceeds the blended one."""
+    scenario = with_levers(
+        small(separate, prospects=4_000, weeks=52), {"marketing.direct_adoption_per_year": 1.0}
+    )
+    silent = GrowthModel(with_levers(scenario, {"marketing.annual_budget": 0.0}), seed=6)
+    silent.run()
+    assert silent.kpis.total["self_serve"] == 0
+    model = GrowthModel(scenario, seed=6)
+    model.run()
+    pop = model.population
+    customers = pop.stage == Stage.CUSTOMER
+    assert model.kpis.total["self_serve"] > 0
+    assert (pop.awareness[customers] >= scenario.market.aware_threshold).all()
+    row = model.kpi_row
+    assert row["cac_sales_led"] > row["cac"]
+    plain = GrowthModel(small(separate, prospects=4_000, weeks=52), seed=6)
+    plain.run()
+    assert plain.kpi_row["cac_sales_led"] == plain.kpi_row["cac"]  # no self-serve

@@ -226,13 +226,21 @@ KPIS: dict[str, Kpi] = {
     "cac": Kpi(
         "CAC",
         "currency/customer",
-        "Customer acquisition cost: cumulative total cost per new customer.",
+        "Customer acquisition cost, blended: cumulative total cost per new customer, won by "
+        "sales or self-serve.",
         summary="last",
         headline=5,
         mechanism="CAC is total cost (marketing budget plus sales team) per new customer, won by "
         "sales or self-serve: it falls when the same cost wins more customers and rises with "
         "budget or headcount.",
         acted_on_by=_keys(_WINS, _SELF_SERVE, "sales.annual_cost_per_rep"),
+    ),
+    "cac_sales_led": Kpi(
+        "CAC, sales-led",
+        "currency/customer",
+        "Cumulative total cost per customer won by sales (self-serve purchases not counted); "
+        "equal to the blended CAC when nobody buys self-serve.",
+        summary="last",
     ),
     "win_rate": Kpi(
         "Win rate",

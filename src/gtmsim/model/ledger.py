@@ -165,6 +165,7 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         cum_cost=cum_cost,
         cost_per_lead=ratio(total["marketing_spend"], total["mqls"]),
         cac=ratio(cum_cost, total["wins"] + total["self_serve"]),
+        cac_sales_led=ratio(cum_cost, total["wins"]),
         win_rate=ratio(total["wins"], total["wins"] + total["losses"]),
         mql_to_sql=ratio(total["sqls"], total["mqls"]),
         lead_to_customer=ratio(total["wins"], total["mqls"]),

@@ -50,6 +50,7 @@ class Population:
         self.lead_stage = np.zeros(n, dtype=np.int8)
         self.nurture_until = np.zeros(n, dtype=np.int32)
         self.reinforced = np.zeros(n, dtype=bool)
+        self.marketed = np.zeros(n, dtype=bool)  # reached by a marketing channel this week
         self.lead_channel = np.full(n, -1, dtype=np.int8)
         self.lead_score = np.zeros(n)
         self.bought_week = np.full(n, -1, dtype=np.int32)
@@ -118,12 +119,14 @@ class Population:
     ) -> np.ndarray:
         """Bass-style purchases without a sales contact; returns the new customers' indices.
 
-        A non-customer's yearly hazard is ``p + q * F``, with p = ``innovation_per_year``
-        (marketing's broad influence), q = ``imitation_per_year`` and F the share of customers
-        among its contacts at the start of the week. One week's probability is
-        ``1 - exp(-(p + q F) / 52)`` (a constant hazard over the week). Leads in the sales
-        pipeline (on their way to sales, queued, SQL or an open deal) buy through their rep, if
-        at all, so they are not candidates: otherwise a deal could be won from a customer.
+        Only aware prospects buy on their own. An aware non-customer's yearly hazard is
+        ``p * m + q * F``: p = ``innovation_per_year`` acts through marketing (m = 1 if a
+        channel reached the prospect this week, else 0: no budget, no self-serve), q =
+        ``imitation_per_year`` and F the share of customers among its contacts at the start of
+        the week. One week's probability is ``1 - exp(-hazard / 52)`` (a constant hazard over
+        the week). Leads in the sales pipeline (on their way to sales, queued, SQL or an open
+        deal) buy through their rep, if at all, so they are not candidates: otherwise a deal
+        could be won from a customer.
         """
         q = self.params.imitation_per_year
         if innovation_per_year <= 0 and q <= 0:
@@ -132,14 +135,19 @@ class Population:
         in_pipeline = (self.lead_stage >= LeadStage.HANDOFF) & (
             self.lead_stage <= LeadStage.OPPORTUNITY
         )
-        open_ = np.flatnonzero(~customer & ~in_pipeline)
-        if self.params.word_of_mouth_mixing == "well_mixed":
-            hazard = innovation_per_year + q * customer.mean()
+        open_ = np.flatnonzero(~customer & ~in_pipeline & (self.stage >= Stage.AWARE))
+        influence = innovation_per_year * self.marketed[open_]
+        if self.params.word_of_mouth_mixing == "well_mixed" and np.all(influence == influence[:1]):
+            # one hazard for every candidate (Bass's well-mixed market): one binomial draw
+            hazard = (influence[0] if len(open_) else 0.0) + q * customer.mean()
             k = int(rng.binomial(len(open_), -np.expm1(-hazard / WEEKS_PER_YEAR)))
             adopters = np.sort(rng.choice(open_, size=k, replace=False))
         else:
-            share = self.contact_share(customer.astype(float))[open_]
-            hazard = innovation_per_year + q * share
+            if self.params.word_of_mouth_mixing == "well_mixed":
+                share = np.full(len(open_), customer.mean())
+            else:
+                share = self.contact_share(customer.astype(float))[open_]
+            hazard = influence + q * share
             adopters = open_[rng.random(len(open_)) < -np.expm1(-hazard / WEEKS_PER_YEAR)]
         self.make_customers(adopters, week)
         return adopters

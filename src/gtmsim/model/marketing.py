@@ -76,6 +76,7 @@ class MarketingDepartment(mesa.Agent):
         spend = self.weekly_budget(model.week) * self.channel_share
         book.record_spend(spend)
         self.adstock = spend + self.carryover * self.adstock
+        pop.marketed[:] = False
         for c, channel in enumerate(self.channels):
             reach = channel.max_weekly_reach * -np.expm1(-self.adstock[c] / self.saturation[c])
             idx = self.draw_exposed(c, reach)
@@ -87,6 +88,7 @@ class MarketingDepartment(mesa.Agent):
             pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
             pop.trust[idx] += channel.trust_lift * pop.awareness[idx] * (1 - pop.trust[idx])
             pop.reinforced[idx] = True
+            pop.marketed[idx] = True
             engage_p = channel.engagement_rate * pop.awareness[idx] * pop.fit[idx]
             engaged = idx[self.stream.random(len(idx)) < engage_p]
             book.record_exposures(len(idx), len(engaged))

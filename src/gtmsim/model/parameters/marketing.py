@@ -144,9 +144,10 @@ class MarketingParams(Params):
     direct_adoption_per_year: float = param(
         0.0,
         "hazard/year",
-        "Bass innovation coefficient p: yearly hazard that a prospect buys on its own through "
-        "marketing's broad influence, with no sales contact (self-serve). 0 in the journey "
-        "scenarios; ~0.03 in Sultan, Farley & Lehmann's 1990 meta-analysis.",
+        "Bass innovation coefficient p: yearly hazard that an aware prospect reached by "
+        "marketing this week buys on its own, with no sales contact (self-serve); so no "
+        "budget, no self-serve. 0 in the journey scenarios; ~0.03 in Sultan, Farley & "
+        "Lehmann's 1990 meta-analysis (the bass scenario reaches every prospect every week).",
         ge=0,
         le=10,
     )
