@@ -85,12 +85,17 @@ class MarketingDepartment(mesa.Agent):
             )
             if model.touches is not None:
                 model.touches.add(idx, model.week, c)
-            pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
-            pop.trust[idx] += channel.trust_lift * pop.awareness[idx] * (1 - pop.trust[idx])
+            if channel.awareness_lift > 0:
+                pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
+            if channel.trust_lift > 0:
+                pop.trust[idx] += channel.trust_lift * pop.awareness[idx] * (1 - pop.trust[idx])
             pop.reinforced[idx] = True
             pop.marketed[idx] = True
-            engage_p = channel.engagement_rate * pop.awareness[idx] * pop.fit[idx]
-            engaged = idx[self.stream.random(len(idx)) < engage_p]
+            if channel.engagement_rate > 0:
+                engage_p = channel.engagement_rate * pop.awareness[idx] * pop.fit[idx]
+                engaged = idx[self.stream.random(len(idx)) < engage_p]
+            else:  # a channel that makes no leads (e.g. the bass scenario's)
+                engaged = idx[:0]
             book.record_exposures(len(idx), len(engaged))
             self.capture_inquiries(engaged, c)
 
@@ -123,15 +128,19 @@ class MarketingDepartment(mesa.Agent):
         p_max = min(1.0, reach * self.max_weights[channel])
         if p_max <= 0:
             return np.empty(0, dtype=np.int64)
-        k = int(self.stream.binomial(pop.n, p_max))
-        candidates = np.sort(self.stream.choice(pop.n, size=k, replace=False))
+        if p_max >= 1.0:  # everyone is a candidate: no need to draw which
+            candidates = np.arange(pop.n)
+        else:
+            k = int(self.stream.binomial(pop.n, p_max))
+            candidates = np.sort(self.stream.choice(pop.n, size=k, replace=False))
         ft = self.channels[channel].fit_targeting
         weight = self.focus_by_segment[pop.segment[candidates]] * (
             1 - ft + ft * self.fit_ratio[candidates]
         )
         p_i = np.minimum(1.0, reach * weight)
-        kept = candidates[self.stream.random(k) * p_max < p_i]
-        return kept[pop.stage[kept] != Stage.CUSTOMER]
+        if p_i.min(initial=1.0) < 1.0:  # some are reached only by chance
+            candidates = candidates[self.stream.random(len(candidates)) * p_max < p_i]
+        return candidates[pop.stage[candidates] != Stage.CUSTOMER]
 
     def capture_inquiries(self, engaged: np.ndarray, channel: int) -> None:
         """Score engaged prospects that are free to become leads; pass MQLs to sales."""
