@@ -241,11 +241,11 @@ def lesson_1(runs: Runs) -> str:
         "an adopter's friends adopt and then have nobody new to tell, so word of mouth reaches "
         "fewer prospects than in Bass's well-mixed market, where everyone hears from everyone.",
         f"5. **Where does the gap come from?** Of the {gap:.1f} pp gap at {n:,} prospects and "
-        f"{seeds} seeds, {checks[base_label].discretisation_gap_pp:.1f} pp is the weekly step's "
-        "discretisation error (the model steps weekly, the closed form is continuous); the rest "
-        "is sampling noise, which shrinks with the square root of prospects x seeds, so with "
-        "`--n 20000` the gap should shrink toward the discretisation error "
-        "(docs/validation.md: 0.23 pp at 100,000 prospects and 10 seeds).",
+        f"{seeds} seeds, {checks[base_label].discretisation_gap_pp:.1f} pp comes from the weekly "
+        "steps (the model solves the Bass equation over each week, so its steps follow the "
+        "continuous closed form); all of it is sampling noise, which shrinks with the square "
+        "root of prospects x seeds, so with `--n 20000` the gap should shrink by about half "
+        "(docs/validation.md: 0.07 pp at 100,000 prospects and 10 seeds).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -5,11 +5,13 @@ as imitation q in a well-mixed market, the share of adopters F follows
 
     F(t) = (1 - exp(-(p + q) t)) / (1 + (q / p) exp(-(p + q) t)),   t in years.
 
-The model steps weekly: a non-adopter's hazard is (p + q F) per year, held constant over
-the week, so its probability of adopting in week k is 1 - exp(-(p + q F_k) / 52), with F_k
-the share at the start of the week. :func:`discrete_bass` is that rule's deterministic
-(infinite-market) curve, so the gap between it and the closed form is the discretisation
-error; the rest of the model's gap is sampling noise.
+The model steps weekly. In a well-mixed market a non-adopter's chance of adopting in a week
+is the Bass equation's own solution over that week (:func:`gtmsim.model.market.
+bass_week_probability`), so :func:`discrete_bass`, that rule's deterministic
+(infinite-market) curve, equals the closed form at every week up to rounding: the model's gap
+is sampling noise. (Holding F at its start-of-week value, :func:`held_share_bass`, lags the
+closed form by 0.2 pp at q = 0.38 and over 1 pp at q = 2.) On a social network F is each
+prospect's share of customers among its ties, held for the week.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 from gtmsim.experiments import defaults
 from gtmsim.experiments.comparison import INTERVAL
 from gtmsim.experiments.runner import replicate_seeds, run_batch
+from gtmsim.model.market import bass_week_probability
 from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 from gtmsim.model.scenario import Scenario, with_levers
 from gtmsim.model.scenario_files import load_scenario
@@ -34,7 +37,18 @@ def bass_closed_form(p: float, q: float, years: np.ndarray) -> np.ndarray:
 
 
 def discrete_bass(p: float, q: float, weeks: int) -> np.ndarray:
-    """The weekly rule's expected curve in an infinite market: F after each of ``weeks`` weeks."""
+    """The model's weekly rule's expected curve in an infinite market (well mixed): F after
+    each of ``weeks`` weeks, each week's chance from :func:`bass_week_probability`."""
+    share, out = 0.0, np.empty(weeks)
+    for k in range(weeks):
+        share += (1.0 - share) * bass_week_probability(p, q, share)
+        out[k] = share
+    return out
+
+
+def held_share_bass(p: float, q: float, weeks: int) -> np.ndarray:
+    """The simpler weekly rule the model used before (and still uses on a network): F held at
+    its start-of-week value, chance 1 - exp(-(p + q F) / 52); for comparison."""
     share, out = 0.0, np.empty(weeks)
     for k in range(weeks):
         share += (1.0 - share) * -np.expm1(-(p + q * share) / WEEKS_PER_YEAR)

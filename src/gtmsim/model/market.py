@@ -17,6 +17,24 @@ from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 from gtmsim.model.parameters.market import MarketParams
 
 
+def bass_week_probability(p: float, q: float, share: float) -> float:
+    """Chance that a non-adopter adopts within one week when the adopter share ``share``
+    follows the Bass equation dF/dt = (p + q F)(1 - F) over the week (p, q per year): the
+    equation's exact solution from ``share`` after 1/52 year, (F1 - F0) / (1 - F0). Holding F
+    at its start-of-week value instead lags fast diffusion (over 1 pp at q = 2 a year)."""
+    if share >= 1.0:
+        return 0.0
+    step = 1.0 / WEEKS_PER_YEAR
+    if p <= 0.0:  # logistic growth from the current share (none from zero)
+        grown = share * np.exp(q * step)
+        after = grown / (1.0 - share + grown)
+    else:
+        k = (1.0 - share) / (1.0 + q / p * share)
+        decay = np.exp(-(p + q) * step)
+        after = (1.0 - k * decay) / (1.0 + q / p * k * decay)
+    return float(min(1.0, max(0.0, (after - share) / (1.0 - share))))
+
+
 class Population:
     """Per-prospect state as numpy arrays (index = prospect number).
 
@@ -122,9 +140,11 @@ class Population:
         Only aware prospects buy on their own. An aware non-customer's yearly hazard is
         ``p * m + q * F``: p = ``innovation_per_year`` acts through marketing (m = 1 if a
         channel reached the prospect this week, else 0: no budget, no self-serve), q =
-        ``imitation_per_year`` and F the share of customers among its contacts at the start of
-        the week. One week's probability is ``1 - exp(-hazard / 52)`` (a constant hazard over
-        the week). Leads in the sales pipeline (on their way to sales, queued, SQL or an open
+        ``imitation_per_year`` and F the share of customers among its contacts. In a well-mixed
+        market where every candidate shares one hazard, a week's probability solves the Bass
+        equation over the week (:func:`bass_week_probability`: F moves during the week, as in
+        the closed form); otherwise it is ``1 - exp(-hazard / 52)`` with F held at its value at
+        the start of the week. Leads in the sales pipeline (on their way to sales, queued, SQL or an open
         deal) buy through their rep, if at all, so they are not candidates: otherwise a deal
         could be won from a customer.
         """
@@ -138,9 +158,11 @@ class Population:
         open_ = np.flatnonzero(~customer & ~in_pipeline & (self.stage >= Stage.AWARE))
         influence = innovation_per_year * self.marketed[open_]
         if self.params.word_of_mouth_mixing == "well_mixed" and np.all(influence == influence[:1]):
-            # one hazard for every candidate (Bass's well-mixed market): one binomial draw
-            hazard = (influence[0] if len(open_) else 0.0) + q * customer.mean()
-            k = int(rng.binomial(len(open_), -np.expm1(-hazard / WEEKS_PER_YEAR)))
+            # one hazard for every candidate (Bass's well-mixed market): one binomial draw, with
+            # the week's probability from the Bass equation solved over the week
+            p = float(influence[0]) if len(open_) else 0.0
+            chance = bass_week_probability(p, q, float(customer.mean()))
+            k = int(rng.binomial(len(open_), chance))
             adopters = np.sort(rng.choice(open_, size=k, replace=False))
         else:
             if self.params.word_of_mouth_mixing == "well_mixed":
