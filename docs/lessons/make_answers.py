@@ -533,16 +533,15 @@ def lesson_4(runs: Runs) -> str:
         "2. **Is that the survey reproduced?** Not by `integrated`. The survey compares aligned "
         "companies with the *average* company, not a fully integrated one with a fully separate "
         "one, and one set of lever settings has to hit all three figures at once. `gtmsim "
-        "calibrate` searched for such settings and found `survey-2025`: a connected CRM (no "
-        "leaks) and cross-skilled staff, but marketing still judged on lead counts and no agreed "
-        "lead definition. Here it gives "
+        "calibrate` searched for such settings and found `survey-2025`: one agreed lead "
+        "definition and a CRM that loses almost nothing, but marketing still judged on lead "
+        "counts, follow-up as slow as `separate`'s and little cross-skilling. Here it gives "
         f"CAC {signed(s['survey-2025', 'CAC'])}, lead -> customer "
         f"{signed(s['survey-2025', 'lead -> customer'])} and revenue growth "
         f"{signed(s['survey-2025', 'revenue growth'])} (5 seeds, so noisy, growth most of all; "
-        "over 60 seeds docs/validation.md reports -39%, +56% and +62% on the current model, "
-        "whose speed to lead changed after the fit: the refit is due). So in the model the "
-        "survey's gaps are those of a *partly* integrated company: adding the shared revenue goal "
-        "makes revenue grow about three times more than the survey reports.",
+        "over 60 seeds docs/validation.md reports -35%, +48% and +37%). So in the model the "
+        "survey's gaps are those of a *partly* integrated company: with a shared revenue goal "
+        "revenue grows more than twice as much as the survey reports.",
         "3. **Which levers matter most?** Ranked by revenue alone: "
         + ", ".join(f"`{name}` ({signed(value)})" for name, value in ranked["revenue"].items())
         + f". The most important single practice here is `{ranked.index[0]}`; the least is "

@@ -96,7 +96,10 @@ def test_marketing_cut_costs_wins_later_than_an_equal_cost_sales_cut():
     binds at once.
     """
     cut_week, early, horizon = 52, 8, 26
-    base = with_levers(load_scenario("integrated"), {"market.prospects": 20_000})
+    base = with_levers(
+        load_scenario("integrated"),
+        {"market.prospects": 20_000, "sales.attrition_per_year": 0.0},  # only the cut removes reps
+    )
     sales = base.sales
     leaving = sum(round(0.5 * reps) for reps in sales.territories.values())  # as the model rounds
     budget_cut = leaving * sales.annual_cost_per_rep / base.marketing.annual_budget

@@ -104,6 +104,7 @@ def test_headcount_cut_removes_reps_their_cost_and_their_work(separate):
     data = small(separate, weeks=30).model_dump()
     data["sales"]["headcount_cut_week"] = 20
     data["sales"]["headcount_cut_fraction"] = 0.5
+    data["sales"]["attrition_per_year"] = 0.0  # nobody else leaves
     from gtmsim.model.scenario import Scenario
 
     model = GrowthModel(Scenario.model_validate(data), seed=4)
@@ -198,3 +199,48 @@ def test_self_serve_needs_marketing_and_awareness(separate):
     plain = GrowthModel(small(separate, prospects=4_000, weeks=52), seed=6)
     plain.run()
     assert plain.kpi_row["cac_sales_led"] == plain.kpi_row["cac"]  # no self-serve
+
+
+def test_attrition_replaces_reps_after_the_backfill_delay_and_new_reps_ramp_up(separate):
+    """At 90% a year, reps leave and replacements start backfill_weeks later: every week the
+    team is the starting 10 minus the openings not yet filled; a replacement sells
+    week/ramp_weeks of the full hours."""
+    scenario = with_levers(
+        small(separate, prospects=4_000, weeks=60),
+        {"sales.attrition_per_year": 0.9, "sales.backfill_weeks": 6, "sales.ramp_weeks": 10},
+    )
+    model = GrowthModel(scenario, seed=5)
+    for _ in range(60):
+        model.step()
+        assert len(model.reps) + len(model.team.openings) == 10, model.week
+        for rep in model.reps:
+            if rep.hired_week is not None:
+                expected = min(1.0, (model.week - rep.hired_week) / 10)
+                assert rep.ramp == pytest.approx(expected)
+    # a weekly hazard of 4.3% on the 8-10 reps employed: about 20 leave in 60 weeks (17-22
+    # on seeds 6-8); at least 10 is over 2 sd below that
+    assert model.team.departures >= 10
+    assert model.team.hires == model.team.departures - len(model.team.openings)
+    assert all(start > model.week for start, _ in model.team.openings)
+
+
+def test_each_joint_meeting_teaches_scoring_and_closes_the_gap_between_the_bars(separate):
+    """Quarterly meetings: after k meetings, (1 - gain)^k of the learnable scoring error is
+    left and the bars' gap has shrunk by (1 - convergence)^k around its fixed midpoint."""
+    model = GrowthModel(small(separate, prospects=2_000, weeks=52), seed=1)
+    org = model.organisation
+    start_gap = org.acceptance_threshold - org.mql_threshold  # 0.55 - 0.35
+    middle = (org.acceptance_threshold + org.mql_threshold) / 2
+    model.run(52)  # weeks 13, 26, 39 and 52: four meetings
+    p = separate.organisation
+    assert org.meetings == 4
+    assert org.scoring_error_left == pytest.approx((1 - p.feedback_scoring_gain) ** 4)
+    gap = org.acceptance_threshold - org.mql_threshold
+    assert gap == pytest.approx(start_gap * (1 - p.feedback_bar_convergence) ** 4)
+    assert (org.acceptance_threshold + org.mql_threshold) / 2 == pytest.approx(middle)
+    never = GrowthModel(
+        with_levers(small(separate, prospects=2_000), {"organisation.meeting_cadence": "never"}),
+        seed=1,
+    )
+    never.run(52)
+    assert never.organisation.meetings == 0 and never.organisation.scoring_error_left == 1.0

@@ -153,6 +153,7 @@ def run() -> Run:
         "market.prospects": PROSPECTS,
         "marketing.direct_adoption_per_year": 0.05,
         "sales.selling_hours_per_week": 2.0,
+        "sales.attrition_per_year": 0.0,  # a constant team: sales cost is one number
     }
     scenario = with_levers(load_scenario("separate"), levers)
     model = GrowthModel(scenario, seed=3)

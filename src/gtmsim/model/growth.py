@@ -13,10 +13,10 @@ from gtmsim.model.ledger import KpiBook, weekly_row
 from gtmsim.model.market import Population
 from gtmsim.model.marketing import MarketingDepartment
 from gtmsim.model.organisation import Organisation
-from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 from gtmsim.model.prospect import Prospect
 from gtmsim.model.sales import SalesRep
 from gtmsim.model.scenario import Scenario
+from gtmsim.model.team import SalesTeam
 from gtmsim.model.touches import TouchLog
 
 #: Independent numpy random streams, one per mechanism, all spawned from the run's seed with
@@ -25,7 +25,7 @@ from gtmsim.model.touches import TouchLog
 #: for paired comparisons). A further stream, ``schedule``, orders the reps each week: it is
 #: the standard-library generator Mesa seeds with the run's seed (``Model.random``), which
 #: ``AgentSet.shuffle_do`` draws from.
-STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales", "adoption")
+STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales", "adoption", "team")
 
 
 class GrowthModel(mesa.Model):
@@ -64,7 +64,8 @@ class GrowthModel(mesa.Model):
         self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
         self.organisation = Organisation(self, self.params.organisation)
         self.marketing = MarketingDepartment(self, self.params.marketing)
-        self.reps = self._hire_reps()
+        self.team = SalesTeam(self)
+        self.reps = self.team.hire_initial()
         self.reps_by_segment: dict[int, list[SalesRep]] = {}
         for rep in self.reps:
             self.reps_by_segment.setdefault(rep.segment, []).append(rep)
@@ -76,27 +77,6 @@ class GrowthModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in columns}
         )
-
-    def _hire_reps(self) -> list[SalesRep]:
-        sales = self.params.sales
-        names = list(self.params.market.segments)
-        skill_rng = self.streams["sales"]
-        reps = []
-        for segment_name, count in sales.territories.items():
-            for _ in range(count):
-                log_skill = skill_rng.normal(-(sales.skill_sd**2) / 2, sales.skill_sd)
-                skill = sales.skill_mean * float(np.exp(log_skill))
-                reps.append(SalesRep(self, sales, names.index(segment_name), skill))
-        return reps
-
-    def _cut_headcount(self, fraction: float) -> None:
-        """``fraction`` of each territory's reps (rounded) leave; the longest-serving stay."""
-        for segment, reps in self.reps_by_segment.items():
-            leaving = reps[len(reps) - round(fraction * len(reps)) :]
-            for rep in leaving:
-                rep.leave()
-            self.reps_by_segment[segment] = reps[: len(reps) - len(leaving)]
-        self.reps = [rep for reps in self.reps_by_segment.values() for rep in reps]
 
     @property
     def week(self) -> int:
@@ -114,13 +94,12 @@ class GrowthModel(mesa.Model):
     def step(self) -> None:
         """One week, in order: the schedule of the model."""
         self.kpis.start_week()
+        self.team.step(self.week)
         if self.week == self.params.sales.headcount_cut_week:
-            self._cut_headcount(self.params.sales.headcount_cut_fraction)
+            self.team.cut_headcount(self.params.sales.headcount_cut_fraction)
         self.marketing.step()
         self.organisation.deliver()
-        self.kpis.record_sales_cost(
-            len(self.reps) * self.params.sales.annual_cost_per_rep / WEEKS_PER_YEAR
-        )
+        self.kpis.record_sales_cost(self.team.weekly_cost)
         if self.reps:
             self.agents_by_type[SalesRep].shuffle_do("step")
         adopters = self.population.adopt_directly(

@@ -56,14 +56,17 @@ _BUDGET = "marketing.annual_budget marketing.budget_cut_week marketing.budget_cu
 _REACH = f"{_BUDGET} marketing.channels market"  # the whole market: size, fit, word of mouth
 _MQL_BAR = """organisation.lead_definition_agreed organisation.agreed_lead_threshold
     marketing.mql_threshold"""
-_BARS = f"{_MQL_BAR} sales.acceptance_threshold"
+_FEEDBACK = """organisation.meeting_cadence organisation.feedback_scoring_gain
+    organisation.feedback_scoring_floor organisation.feedback_bar_convergence"""
+_BARS = f"{_MQL_BAR} sales.acceptance_threshold {_FEEDBACK}"
 _HANDOFF = "organisation.handoff_delay_hours organisation.handoff_leakage"
-_SPEED = "sales.response_hours sales.speed_to_lead_hours sales.speed_to_lead_exponent"
+_SPEED = """sales.response_hours sales.response_hours_sigma sales.speed_to_lead_curve
+    sales.speed_to_lead_hours sales.speed_to_lead_exponent sales.speed_to_lead_floor"""
 _CAPACITY = """sales.territories sales.selling_hours_per_week sales.hours_per_first_contact
     sales.hours_per_open_deal sales.max_queue_weeks sales.headcount_cut_week
-    sales.headcount_cut_fraction"""
-_SCORING = """marketing.scoring_noise marketing.score_fit_weight organisation.cross_skilling
-    organisation.cross_skilling_noise_cut"""
+    sales.headcount_cut_fraction sales.attrition_per_year sales.backfill_weeks sales.ramp_weeks"""
+_SCORING = f"""marketing.scoring_noise marketing.score_fit_weight organisation.cross_skilling
+    organisation.cross_skilling_noise_cut {_FEEDBACK}"""
 _SKILL = """sales.skill_mean sales.skill_sd organisation.cross_skilling
     organisation.cross_skilling_skill_gain"""
 _TARGETING = """organisation.marketing_goal organisation.meeting_cadence marketing.replan_weeks

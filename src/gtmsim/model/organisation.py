@@ -39,6 +39,12 @@ class Organisation:
         self.mqls_by_segment = np.zeros(n_segments)
         self.next_rep: dict[int, int] = {}
         self.retargetings = 0
+        self.meetings = 0
+        # what joint meetings have taught so far: the share of marketing's lead-scoring error
+        # left (1 = none learned) and the two lead bars (they move toward each other)
+        self.scoring_error_left = 1.0
+        self.mql_bar = model.params.marketing.mql_threshold
+        self.acceptance_bar = model.params.sales.acceptance_threshold
 
     @property
     def mql_threshold(self) -> float:
@@ -46,7 +52,7 @@ class Organisation:
         p = self.params
         if p.lead_definition_agreed:
             return p.agreed_lead_threshold
-        return self.model.params.marketing.mql_threshold
+        return self.mql_bar
 
     @property
     def acceptance_threshold(self) -> float:
@@ -54,7 +60,7 @@ class Organisation:
         p = self.params
         if p.lead_definition_agreed:
             return p.agreed_lead_threshold
-        return self.model.params.sales.acceptance_threshold
+        return self.acceptance_bar
 
     @property
     def skill_factor(self) -> float:
@@ -63,8 +69,13 @@ class Organisation:
 
     @property
     def scoring_noise_factor(self) -> float:
-        """Multiplier on marketing's lead-scoring error from cross-skilling."""
-        return 1.0 - self.params.cross_skilling * self.params.cross_skilling_noise_cut
+        """Multiplier on marketing's lead-scoring error: cross-skilling and what joint meetings
+        have taught so far."""
+        p = self.params
+        learned = (
+            p.feedback_scoring_floor + (1 - p.feedback_scoring_floor) * self.scoring_error_left
+        )
+        return (1.0 - p.cross_skilling * p.cross_skilling_noise_cut) * learned
 
     def hand_off(self, mqls: np.ndarray) -> None:
         """Send new MQLs toward sales; some leak on the way, the rest arrive after the delay."""
@@ -129,19 +140,36 @@ class Organisation:
         self.revenue_by_segment[prospect.segment] += prospect.deal_value
 
     def review(self) -> None:
-        """End of week: marketing retargets if its goal's information is due.
+        """End of week: joint meetings (at their cadence) carry sales' feedback, and marketing
+        retargets if its goal's information is due.
 
-        Lead goal: marketing reads its own MQL counts every ``replan_weeks``. Revenue goal:
-        it can only learn what sales wins at a joint meeting (``meeting_cadence``).
+        Every meeting teaches lead scoring and moves the two lead bars toward each other
+        (:meth:`learn_from_feedback`), whatever marketing's goal. Lead goal: marketing reads its
+        own MQL counts every ``replan_weeks``. Revenue goal: it can only learn what sales wins
+        at a joint meeting.
         """
         week = self.model.week
         marketing = self.model.marketing
+        interval = self.params.meeting_interval_weeks
+        meeting = interval is not None and week % interval == 0
+        if meeting:
+            self.learn_from_feedback()
         if self.params.marketing_goal == "leads":
             if week % self.model.params.marketing.replan_weeks == 0:
                 marketing.retarget(self.mqls_by_channel, self.mqls_by_segment)
                 self.retargetings += 1
             return
-        interval = self.params.meeting_interval_weeks
-        if interval is not None and week % interval == 0:
+        if meeting:
             marketing.retarget(self.revenue_by_channel, self.revenue_by_segment)
             self.retargetings += 1
+
+    def learn_from_feedback(self) -> None:
+        """A joint meeting: sales says which leads converted, so marketing's scoring loses a
+        share of its learnable error, and (without an agreed definition) the two bars close a
+        share of their gap, each moving halfway."""
+        p = self.params
+        self.meetings += 1
+        self.scoring_error_left *= 1.0 - p.feedback_scoring_gain
+        gap = self.acceptance_bar - self.mql_bar
+        self.mql_bar += p.feedback_bar_convergence * gap / 2
+        self.acceptance_bar -= p.feedback_bar_convergence * gap / 2

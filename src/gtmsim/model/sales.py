@@ -72,11 +72,19 @@ class SalesRep(mesa.Agent):
     last week's SQLs on, then calls queued leads by expected value until the hours run out.
     """
 
-    def __init__(self, model: GrowthModel, params: SalesParams, segment: int, skill: float) -> None:
+    def __init__(
+        self,
+        model: GrowthModel,
+        params: SalesParams,
+        segment: int,
+        skill: float,
+        hired_week: int | None = None,
+    ) -> None:
         super().__init__(model)
         self.params = params
         self.segment = segment
         self.skill = skill
+        self.hired_week = hired_week  # None: on the team from the start, fully ramped
         self.queue: list[QueuedLead] = []
         self.sqls: list[tuple[Prospect, int]] = []
         self.deals: list[Deal] = []
@@ -121,9 +129,16 @@ class SalesRep(mesa.Agent):
         self.queue, self.sqls, self.deals = [], [], []
         self.remove()
 
+    @property
+    def ramp(self) -> float:
+        """Share of full selling capacity: grows linearly over ``ramp_weeks`` from the hire."""
+        if self.hired_week is None or self.params.ramp_weeks == 0:
+            return 1.0
+        return min(1.0, (self.model.week - self.hired_week) / self.params.ramp_weeks)
+
     def step(self) -> None:
         week = self.model.week
-        hours = self.params.selling_hours_per_week
+        hours = self.params.selling_hours_per_week * self.ramp
         hours -= self.work_deals(week)
         self.advance_sqls(week)
         self.call_leads(week, hours)

@@ -185,7 +185,9 @@ class MarketingParams(Params):
     scoring_noise: float = param(
         0.15,
         "lead score units (sd)",
-        "Standard deviation of the error in marketing's lead score (it sees behaviour, not fit).",
+        "Standard deviation of the error in marketing's lead score (it sees behaviour, not fit). "
+        "The error is drawn afresh at every inquiry, on purpose: each touch is scored on what "
+        "marketing sees then, so a prospect below the bar once can pass it later.",
         ge=0,
         le=10,
     )

@@ -55,9 +55,38 @@ class OrganisationParams(Params):
     meeting_cadence: Literal["weekly", "monthly", "quarterly", "never"] = param(
         "quarterly",
         "weekly | monthly | quarterly | never",
-        "How often joint meetings carry sales' feedback (what converts, by channel and segment) "
-        "to marketing; 'never' = no feedback at all.",
-        inert_when={"organisation.marketing_goal": "leads"},  # see Organisation.review
+        "How often joint meetings carry sales' feedback to marketing: which leads converted "
+        "(scoring learns, the two lead bars move toward each other) and, with a revenue goal, "
+        "what wins by channel and segment (retargeting); 'never' = no feedback at all.",
+    )
+    feedback_scoring_gain: float = param(
+        0.05,
+        "share per meeting",
+        "Share of marketing's learnable lead-scoring error removed at each joint meeting, from "
+        "sales' word on which leads converted (assumed: a quarter's meetings remove a fifth of "
+        "it, weekly meetings most of it within a year).",
+        ge=0,
+        le=1,
+        inert_when={"organisation.meeting_cadence": "never"},
+    )
+    feedback_scoring_floor: float = param(
+        0.5,
+        "share",
+        "Share of the lead-scoring error that feedback cannot remove (what neither side can "
+        "see before talking to the buyer).",
+        ge=0,
+        le=1,
+        inert_when={"organisation.meeting_cadence": "never"},
+    )
+    feedback_bar_convergence: float = param(
+        0.05,
+        "share per meeting",
+        "Share of the gap between marketing's MQL bar and sales' acceptance bar closed at each "
+        "joint meeting when no lead definition is agreed (each side hears why the other's "
+        "leads fail); both bars move, halfway each (assumed).",
+        ge=0,
+        le=1,
+        inert_when={"organisation.meeting_cadence": "never"},
     )
     cross_skilling: float = param(
         0.0,

@@ -110,6 +110,34 @@ class SalesParams(Params):
         ge=0,
         le=1,
     )
+    attrition_per_year: float = param(
+        0.3,
+        "share of reps/year",
+        "Share of reps who leave in a year (a constant weekly hazard); each is replaced after "
+        "backfill_weeks. Their queued leads, SQLs and open deals go back to nurture and are "
+        "recorded. Sales-rep turnover of 25-35% a year is commonly quoted for B2B SaaS "
+        "(assumed: no source in docs).",
+        ge=0,
+        lt=1,
+    )
+    backfill_weeks: int = param(
+        12,
+        "weeks",
+        "Weeks from a rep leaving (attrition, not a headcount cut) to the replacement's start.",
+        ge=0,
+        le=MAX_WEEKS,
+        inert_when={"sales.attrition_per_year": 0},
+    )
+    ramp_weeks: int = param(
+        20,
+        "weeks",
+        "Weeks a newly hired rep takes to reach full selling capacity (selling hours grow "
+        "linearly from zero); the team at week 0 is fully ramped. AE ramp times of 4-6 months "
+        "are commonly quoted (assumed).",
+        ge=0,
+        le=MAX_WEEKS,
+        inert_when={"sales.attrition_per_year": 0},
+    )
     max_queue_weeks: int = param(
         4,
         "weeks",

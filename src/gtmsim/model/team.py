@@ -1,0 +1,93 @@
+"""The sales team over time: the reps hired at week 0, attrition with backfill hiring, ramp-up
+of new reps, and headcount cuts. Every rep who leaves hands its work back through
+:meth:`gtmsim.model.sales.SalesRep.leave`, which records it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gtmsim.model.parameters.base import WEEKS_PER_YEAR, weekly_rate_from_annual
+from gtmsim.model.sales import SalesRep
+
+if TYPE_CHECKING:
+    from gtmsim.model.growth import GrowthModel
+
+
+class SalesTeam:
+    """Hires, loses and replaces reps; keeps ``model.reps`` and ``model.reps_by_segment``.
+
+    Random draws (skills of new hires, who leaves) come from the ``team`` stream, so a
+    scenario without attrition draws nothing from it and shares every other stream with one
+    that has it.
+    """
+
+    def __init__(self, model: GrowthModel) -> None:
+        self.model = model
+        self.params = model.params.sales
+        self.stream = model.streams["team"]
+        self.segment_names = list(model.params.market.segments)
+        self.openings: list[tuple[int, int]] = []  # (week the replacement starts, segment)
+        self.hires = 0
+        self.departures = 0
+
+    def hire_initial(self) -> list[SalesRep]:
+        """The team at week 0, fully ramped; skills drawn from the ``sales`` stream."""
+        sales = self.params
+        skill_rng = self.model.streams["sales"]
+        reps = []
+        for segment_name, count in sales.territories.items():
+            for _ in range(count):
+                reps.append(self._new_rep(self.segment_names.index(segment_name), skill_rng, None))
+        return reps
+
+    def _new_rep(self, segment: int, rng: np.random.Generator, hired_week: int | None) -> SalesRep:
+        sales = self.params
+        log_skill = rng.normal(-(sales.skill_sd**2) / 2, sales.skill_sd)
+        skill = sales.skill_mean * float(np.exp(log_skill))
+        return SalesRep(self.model, sales, segment, skill, hired_week)
+
+    def step(self, week: int) -> None:
+        """Start of the week: replacements whose start date has come join; then each rep
+        leaves with the weekly attrition hazard and an opening is posted for its territory."""
+        due = [segment for start, segment in self.openings if start <= week]
+        self.openings = [(start, seg) for start, seg in self.openings if start > week]
+        for segment in due:
+            rep = self._new_rep(segment, self.stream, week)
+            self.model.reps_by_segment.setdefault(segment, []).append(rep)
+            self.hires += 1
+        rate = self.params.attrition_per_year
+        if rate > 0:
+            chance = weekly_rate_from_annual(rate)
+            leaving = [rep for rep in self.model.reps if self.stream.random() < chance]
+            for rep in leaving:
+                self.openings.append((week + self.params.backfill_weeks, rep.segment))
+            self._remove(leaving)
+        elif due:
+            self._rebuild()
+
+    def cut_headcount(self, fraction: float) -> None:
+        """``fraction`` of each territory's reps (rounded) leave for good; the longest-serving
+        stay. Openings from attrition are still filled."""
+        leaving = []
+        for reps in self.model.reps_by_segment.values():
+            leaving += reps[len(reps) - round(fraction * len(reps)) :]
+        self._remove(leaving)
+
+    def _remove(self, leaving: list[SalesRep]) -> None:
+        for rep in leaving:
+            rep.leave()
+            self.departures += 1
+        gone = {id(rep) for rep in leaving}
+        for segment, reps in self.model.reps_by_segment.items():
+            self.model.reps_by_segment[segment] = [r for r in reps if id(r) not in gone]
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.model.reps = [rep for reps in self.model.reps_by_segment.values() for rep in reps]
+
+    @property
+    def weekly_cost(self) -> float:
+        """Cost of the reps employed this week (currency/week)."""
+        return len(self.model.reps) * self.params.annual_cost_per_rep / WEEKS_PER_YEAR
