@@ -7,6 +7,7 @@ which the model's Mesa ``DataCollector`` records every week.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 #: 0-5 min, 5-10 min, 10-30 min, 30-60 min, 1-2 h, 2-24 h, 1-2 days, 2-7 days, a week or more
 #: (the bands of the speed-to-lead studies: MIT 2007's 5 and 30 minutes, HBR 2011's hours).
 DELAY_BANDS_HOURS = np.array([0.0, 5 / 60, 10 / 60, 0.5, 1.0, 2.0, 24.0, 48.0, 168.0])
+_DELAY_EDGES = tuple(DELAY_BANDS_HOURS.tolist())
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -102,7 +104,7 @@ class KpiBook:
         """A first contact after ``delay_hours`` from MQL, and whether the lead qualified."""
         self.contacts += 1
         self.contact_hours_total += delay_hours
-        band = int(np.searchsorted(DELAY_BANDS_HOURS, delay_hours, side="right")) - 1
+        band = bisect.bisect_right(_DELAY_EDGES, delay_hours) - 1  # a scalar: faster than numpy
         self.contacts_by_delay[band] += 1
         self.sqls_by_delay[band] += qualified
 
