@@ -117,10 +117,11 @@ class Population:
         listeners = np.flatnonzero((influence > 0) & ~customer)
         hazard = p.word_of_mouth_rate * influence[listeners]
         talked = listeners[rng.random(len(listeners)) < -np.expm1(-hazard)]
-        self.awareness[talked] += p.word_of_mouth_awareness_lift * (1 - self.awareness[talked])
-        self.trust[talked] += (
-            p.word_of_mouth_trust_lift * self.awareness[talked] * (1 - self.trust[talked])
-        )
+        awareness = self.awareness[talked]  # read each array once (gathers dominate here)
+        awareness += p.word_of_mouth_awareness_lift * (1 - awareness)
+        self.awareness[talked] = awareness
+        trust = self.trust[talked]
+        self.trust[talked] = trust + p.word_of_mouth_trust_lift * awareness * (1 - trust)
         self.reinforced[talked] = True
         return talked
 

@@ -85,14 +85,17 @@ class MarketingDepartment(mesa.Agent):
             )
             if model.touches is not None:
                 model.touches.add(idx, model.week, c)
+            awareness = pop.awareness[idx]  # read each array once (gathers dominate here)
             if channel.awareness_lift > 0:
-                pop.awareness[idx] += channel.awareness_lift * (1 - pop.awareness[idx])
+                awareness += channel.awareness_lift * (1 - awareness)
+                pop.awareness[idx] = awareness
             if channel.trust_lift > 0:
-                pop.trust[idx] += channel.trust_lift * pop.awareness[idx] * (1 - pop.trust[idx])
+                trust = pop.trust[idx]
+                pop.trust[idx] = trust + channel.trust_lift * awareness * (1 - trust)
             pop.reinforced[idx] = True
             pop.marketed[idx] = True
             if channel.engagement_rate > 0:
-                engage_p = channel.engagement_rate * pop.awareness[idx] * pop.fit[idx]
+                engage_p = channel.engagement_rate * awareness * pop.fit[idx]
                 engaged = idx[self.stream.random(len(idx)) < engage_p]
             else:  # a channel that makes no leads (e.g. the bass scenario's)
                 engaged = idx[:0]
