@@ -206,9 +206,9 @@ class SalesParams(Params):
         "odds",
         "Odds that an average lead (fit 0.5, trust 0.5) contacted at once qualifies as an SQL "
         "(3: a 75% chance; speed to lead then takes its share). Set so that the separate "
-        "company's MQL->SQL is about 14%, inside the 13-22% of benchmark compilations "
-        "(HubSpot, First Page Sage), and the integrated one's 47%, inside the 30-60% some "
-        "report.",
+        "company's MQL->SQL (about 16%) is inside the 13-22% of benchmark compilations "
+        "(HubSpot, First Page Sage) and the integrated one's (about 45%) inside the 30-60% "
+        "some report.",
         gt=0,
         le=1e6,
     )
