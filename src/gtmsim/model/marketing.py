@@ -125,7 +125,9 @@ class MarketingDepartment(mesa.Agent):
         Prospect i is exposed with probability min(1, reach * weight_i), independently. The
         draw is exact but cheap (thinning): a Binomial(n, p_max) number of distinct candidates
         is picked uniformly, and each is kept with probability p_i / p_max, so the cost grows
-        with the number exposed, not with the market size.
+        with the number exposed, not with the market size. When p_max is 1 everyone is a
+        candidate, and when every p_i is 1 all are kept, with no draw (the bass scenario's
+        always-on channel).
         """
         pop = self.model.population
         p_max = min(1.0, reach * self.max_weights[channel])
