@@ -29,33 +29,28 @@ if TYPE_CHECKING:
 class Prospect(mesa.Agent):
     """A prospect company that sales has worked, over row ``index`` of the population arrays.
 
-    Its attributes read the row; its methods are the verbs of the journey's sales steps.
+    What never changes (segment, deal value, fit) is read from the row once, when the agent is
+    made; what changes (awareness, trust, stages) is read from the row each time; its methods
+    are the verbs of the journey's sales steps.
     """
 
     def __init__(self, model: GrowthModel, index: int) -> None:
         super().__init__(model)
         self.index = index
+        pop = model.population
+        # what never changes is read once (reps read these many times per lead)
+        #: Index of the prospect's segment (territory) in ``market.segments``.
+        self.segment = int(pop.segment[index])
+        #: First-year value of this prospect's deal if won (currency).
+        self.deal_value = float(pop.deal_value[index])
+        #: How well the product suits this prospect (0-1).
+        self.fit = float(pop.fit[index])
 
     @property
     def population(self) -> Population:
         return self.model.population
 
     # --- what a rep (or a Mesa user) reads ------------------------------------------------
-
-    @property
-    def segment(self) -> int:
-        """Index of the prospect's segment (territory) in ``market.segments``."""
-        return int(self.population.segment[self.index])
-
-    @property
-    def deal_value(self) -> float:
-        """First-year value of this prospect's deal if won (currency)."""
-        return float(self.population.deal_value[self.index])
-
-    @property
-    def fit(self) -> float:
-        """How well the product suits this prospect (0-1)."""
-        return float(self.population.fit[self.index])
 
     @property
     def awareness(self) -> float:
