@@ -64,11 +64,10 @@ class GrowthModel(mesa.Model):
         self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
         self.organisation = Organisation(self, self.params.organisation)
         self.marketing = MarketingDepartment(self, self.params.marketing)
-        self.team = SalesTeam(self)
-        self.reps = self.team.hire_initial()
+        self.reps: list[SalesRep] = []
         self.reps_by_segment: dict[int, list[SalesRep]] = {}
-        for rep in self.reps:
-            self.reps_by_segment.setdefault(rep.segment, []).append(rep)
+        self.team = SalesTeam(self)
+        self.team.hire_initial()  # fills reps and reps_by_segment
         self.segment_cycle_weeks = [
             s.sales_cycle_weeks for s in self.params.market.segments.values()
         ]

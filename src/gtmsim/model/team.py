@@ -31,16 +31,20 @@ class SalesTeam:
         self.openings: list[tuple[int, int]] = []  # (week the replacement starts, segment)
         self.hires = 0
         self.departures = 0
+        #: Chance that a rep leaves in a given week (the yearly attrition as a weekly hazard).
+        self.weekly_attrition = weekly_rate_from_annual(self.params.attrition_per_year)
 
-    def hire_initial(self) -> list[SalesRep]:
-        """The team at week 0, fully ramped; skills drawn from the ``sales`` stream."""
-        sales = self.params
+    def hire_initial(self) -> None:
+        """The team at week 0, fully ramped (skills drawn from the ``sales`` stream): sets
+        ``model.reps_by_segment`` (territories with reps) and ``model.reps``."""
         skill_rng = self.model.streams["sales"]
-        reps = []
-        for segment_name, count in sales.territories.items():
+        self.model.reps_by_segment = {}
+        for segment_name, count in self.params.territories.items():
+            segment = self.segment_names.index(segment_name)
             for _ in range(count):
-                reps.append(self._new_rep(self.segment_names.index(segment_name), skill_rng, None))
-        return reps
+                rep = self._new_rep(segment, skill_rng, None)
+                self.model.reps_by_segment.setdefault(segment, []).append(rep)
+        self._rebuild()
 
     def _new_rep(self, segment: int, rng: np.random.Generator, hired_week: int | None) -> SalesRep:
         sales = self.params
@@ -57,15 +61,14 @@ class SalesTeam:
             rep = self._new_rep(segment, self.stream, week)
             self.model.reps_by_segment.setdefault(segment, []).append(rep)
             self.hires += 1
-        rate = self.params.attrition_per_year
-        if rate > 0:
-            chance = weekly_rate_from_annual(rate)
+        leaving = []
+        if self.weekly_attrition > 0:  # no draw at all without attrition
+            chance = self.weekly_attrition
             leaving = [rep for rep in self.model.reps if self.stream.random() < chance]
             for rep in leaving:
                 self.openings.append((week + self.params.backfill_weeks, rep.segment))
+        if due or leaving:
             self._remove(leaving)
-        elif due:
-            self._rebuild()
 
     def cut_headcount(self, fraction: float) -> None:
         """``fraction`` of each territory's reps (rounded) leave for good; the longest-serving
@@ -76,6 +79,7 @@ class SalesTeam:
         self._remove(leaving)
 
     def _remove(self, leaving: list[SalesRep]) -> None:
+        """``leaving`` hand back their work and go; ``model.reps`` is rebuilt (also after hires)."""
         for rep in leaving:
             rep.leave()
             self.departures += 1

@@ -255,7 +255,8 @@ def check_table(path: Path, table: pd.DataFrame, required: tuple[str, ...]) -> N
             f"{path}: the table has a header but no rows (no run finished). Re-run the "
             "scenarios to recreate the folder."
         )
-    bad = [c for c in required if c != "scenario" and not pd.api.types.is_numeric_dtype(table[c])]
+    numeric = [c for c in required if c != "scenario"]
+    bad = [c for c in numeric if not pd.api.types.is_numeric_dtype(table[c])]
     if bad:
         column = bad[0]
         values = pd.to_numeric(table[column], errors="coerce")
@@ -265,13 +266,13 @@ def check_table(path: Path, table: pd.DataFrame, required: tuple[str, ...]) -> N
             "which is not a number. The file was edited or damaged; re-run the scenarios to "
             "recreate it."
         )
-    numbers = table[[c for c in required if c != "scenario"]].to_numpy(dtype=float)
+    numbers = table[numeric].to_numpy(dtype=float)
     # An undefined KPI is an empty cell (NaN); no KPI is infinite, nor anywhere near 1e100
     # (the parameters' bounds keep every run's money and counts below ~1e30).
     implausible = np.argwhere(np.abs(np.nan_to_num(numbers)) > MAX_MAGNITUDE)
     if len(implausible):
         row, col = implausible[0]
-        column = [c for c in required if c != "scenario"][col]
+        column = numeric[col]
         raise ResultsError(
             f"{path}: column {column} holds '{table[column].iloc[row]}' on data row {row + 1}; "
             "gtmsim never writes an infinite number or one beyond 1e100, so the file was "
