@@ -111,10 +111,13 @@ class Population:
         p = self.params
         if p.word_of_mouth_rate <= 0:
             return np.empty(0, dtype=np.int64)
-        customer = self.stage == Stage.CUSTOMER
-        voice = customer + p.trusting_voice * (self.stage == Stage.TRUSTING)
-        influence = self.contact_share(voice)
-        listeners = np.flatnonzero((influence > 0) & ~customer)
+        # who speaks, and how loud: customers 1, trusting prospects ``trusting_voice``
+        speakers = np.flatnonzero(
+            self.stage >= (Stage.TRUSTING if p.trusting_voice > 0 else Stage.CUSTOMER)
+        )
+        voice = np.where(self.stage[speakers] == Stage.CUSTOMER, 1.0, p.trusting_voice)
+        influence = self.contact_share_of(speakers, voice)
+        listeners = np.flatnonzero((influence > 0) & (self.stage != Stage.CUSTOMER))
         hazard = p.word_of_mouth_rate * influence[listeners]
         talked = listeners[rng.random(len(listeners)) < -np.expm1(-hazard)]
         awareness = self.awareness[talked]  # read each array once (gathers dominate here)
@@ -132,6 +135,15 @@ class Population:
             return np.full(self.n, values.mean())
         speakers = np.flatnonzero(values)
         return self.ties[:, speakers] @ values[speakers]
+
+    def contact_share_of(self, speakers: np.ndarray, voice: np.ndarray) -> np.ndarray:
+        """:meth:`contact_share` of values that are ``voice`` at the indices ``speakers``
+        (ascending) and 0 elsewhere, without building the market-sized array of values."""
+        if self.params.word_of_mouth_mixing == "well_mixed":
+            values = np.zeros(self.n)
+            values[speakers] = voice
+            return self.contact_share(values)
+        return self.ties[:, speakers] @ voice
 
     def adopt_directly(
         self, innovation_per_year: float, rng: np.random.Generator, week: int
@@ -187,7 +199,12 @@ class Population:
         if p.awareness_decay_per_year <= 0 and p.trust_decay_per_year <= 0:
             self.reinforced[:] = False
             return
-        idle = ~self.reinforced & (self.stage != Stage.CUSTOMER)
-        np.multiply(self.awareness, 1 - p.awareness_decay_per_week, out=self.awareness, where=idle)
-        np.multiply(self.trust, 1 - p.trust_decay_per_week, out=self.trust, where=idle)
+        # Fade everyone, then put back the levels of those who keep them: one pass over the
+        # market instead of a masked one (a masked multiply is several times slower).
+        keep = np.flatnonzero(self.reinforced | (self.stage == Stage.CUSTOMER))
+        kept_awareness, kept_trust = self.awareness[keep], self.trust[keep]
+        self.awareness *= 1 - p.awareness_decay_per_week
+        self.trust *= 1 - p.trust_decay_per_week
+        self.awareness[keep] = kept_awareness
+        self.trust[keep] = kept_trust
         self.reinforced[:] = False

@@ -52,6 +52,12 @@ class MarketingDepartment(mesa.Agent):
         self.exposures_by_segment = np.zeros(len(model.population.segment_names))
         pop = model.population
         self.fit_ratio = pop.fit / pop.fit.mean()  # fit never changes
+        # each channel's fit part of the exposure weight, 1 - fit_targeting + fit_targeting *
+        # fit_ratio, per prospect: fixed, so computed once (None: the channel ignores fit)
+        self.fit_weight = [
+            1 - c.fit_targeting + c.fit_targeting * self.fit_ratio if c.fit_targeting else None
+            for c in self.channels
+        ]
         # Largest fit ratio in each segment (0 for an empty segment, which is never drawn).
         self.segment_max_fit_ratio = np.zeros(len(self.segment_focus))
         np.maximum.at(self.segment_max_fit_ratio, pop.segment, self.fit_ratio)
@@ -138,10 +144,10 @@ class MarketingDepartment(mesa.Agent):
         else:
             k = int(self.stream.binomial(pop.n, p_max))
             candidates = np.sort(self.stream.choice(pop.n, size=k, replace=False))
-        ft = self.channels[channel].fit_targeting
-        weight = self.focus_by_segment[pop.segment[candidates]] * (
-            1 - ft + ft * self.fit_ratio[candidates]
-        )
+        weight = self.focus_by_segment[pop.segment[candidates]]
+        fit_weight = self.fit_weight[channel]
+        if fit_weight is not None:
+            weight *= fit_weight[candidates]
         p_i = np.minimum(1.0, reach * weight)
         if p_i.min(initial=1.0) < 1.0:  # some are reached only by chance
             candidates = candidates[self.stream.random(len(candidates)) * p_max < p_i]
