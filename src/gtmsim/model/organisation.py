@@ -15,6 +15,7 @@ import numpy as np
 from gtmsim.model.journey import LeadStage
 from gtmsim.model.parameters.base import HOURS_PER_WEEK
 from gtmsim.model.parameters.organisation import OrganisationParams
+from gtmsim.model.sales import response_hours
 
 if TYPE_CHECKING:
     from gtmsim.model.growth import GrowthModel
@@ -119,10 +120,19 @@ class Organisation:
         ignored = self.stream.random(len(below)) < model.params.sales.below_bar_ignored_share
         kpis.record_ignored(int(ignored.sum()))
         kpis.record_rejected(int((~ignored).sum()))
-        for index, since in zip(arrived[above_bar], became_mql[above_bar], strict=True):
-            prospect = model.prospect(int(index))
-            rep = self.route(prospect)
-            rep.receive(prospect, week, float(since), self.params.handoff_delay_hours)
+        accepted, since = arrived[above_bar], became_mql[above_bar]
+        pop.lead_stage[accepted] = LeadStage.QUEUED  # each waits in a rep's queue
+        # a rep's queue is worked by expected value: score x deal value
+        priority = pop.lead_score[accepted] * pop.deal_value[accepted]
+        response = response_hours(model.params.sales, model.streams["sales"], len(accepted))
+        handoff = self.params.handoff_delay_hours
+        for index, mql_hour, hours, value in zip(
+            accepted.tolist(), since.tolist(), response, priority.tolist(), strict=True
+        ):
+            prospect = model.prospect(index)
+            self.route(prospect).receive(
+                prospect, week, mql_hour, mql_hour + handoff + hours, value
+            )
         model.return_to_nurture(np.concatenate([below, uncovered]))
 
     def route(self, prospect: Prospect) -> SalesRep:

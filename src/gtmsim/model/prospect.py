@@ -5,7 +5,7 @@ so that marketing and word of mouth act on the whole market in one numpy pass (t
 population table, in the mesa-frames manner). A :class:`Prospect` is the Mesa agent over one
 such row: it is created the first time sales touches the prospect (the handoff delivers it to
 a rep), it stays in the model's agent set from then on, and the reps' one-to-one work acts
-through its verbs (queue, qualify, open an opportunity, build trust, buy, go back to nurture).
+through its verbs (qualify, open an opportunity, build trust, buy, go back to nurture).
 A Mesa user finds the prospects sales has worked with ``model.agents_by_type[Prospect]`` and
 queries them with the usual ``AgentSet`` methods, e.g.
 ``.select(lambda p: p.lead_stage == LeadStage.OPPORTUNITY)``. The rest of the market stays rows
@@ -81,10 +81,6 @@ class Prospect(mesa.Agent):
 
     def _move_to(self, lead_stage: LeadStage) -> None:
         self.population.lead_stage[self.index] = lead_stage
-
-    def wait_for_call(self) -> None:
-        """Sales accepted the lead: it waits in a rep's queue for first contact."""
-        self._move_to(LeadStage.QUEUED)
 
     def qualify(self) -> None:
         """First contact went well: the lead is sales-qualified (an SQL)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from gtmsim.model.parameters.base import HOURS_PER_WEEK, REFERENCE_LEVEL
 from gtmsim.model.parameters.sales import SPEED_TO_LEAD_CURVES, SalesParams
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from gtmsim.model.growth import GrowthModel
 
 
-@dataclass
+@dataclass(slots=True)
 class Deal:
     """An open opportunity: the prospect and the week its cycle ends."""
 
@@ -33,7 +34,7 @@ class Deal:
     close_week: int
 
 
-@dataclass
+@dataclass(slots=True)
 class QueuedLead:
     """An accepted lead waiting for first contact. Times are hours since the run began."""
 
@@ -47,6 +48,13 @@ class QueuedLead:
 def odds_to_probability(odds: float) -> float:
     """Convert odds (p / (1 - p)) to a probability."""
     return odds / (1.0 + odds)
+
+
+def response_hours(params: SalesParams, stream: np.random.Generator, count: int) -> list[float]:
+    """A rep's response time to each of ``count`` newly accepted leads (hours): log-normal with
+    median ``response_hours`` and log-sd ``response_hours_sigma``, one draw per lead in order."""
+    median, sigma = params.response_hours, params.response_hours_sigma
+    return [median * math.exp(sigma * z) for z in stream.standard_normal(count).tolist()]
 
 
 def speed_to_lead(params: SalesParams) -> Callable[[float], float]:
@@ -104,18 +112,18 @@ class SalesRep(mesa.Agent):
             + p.trust_effect * (prospect.trust - REFERENCE_LEVEL)
         )
 
-    def receive(self, prospect: Prospect, week: int, became_mql: float, handoff: float) -> None:
-        """Accept a lead into the queue, prioritised by expected value (score x deal value).
-        ``became_mql`` is the hour it became an MQL, ``handoff`` the hours it took to arrive;
-        the rep's response time (hours, log-normal) is drawn now."""
-        p = self.params
-        response = p.response_hours * math.exp(
-            p.response_hours_sigma * self.stream.standard_normal()
-        )
-        priority = prospect.lead_score * prospect.deal_value
-        lead = QueuedLead(prospect, week, became_mql, became_mql + handoff + response, priority)
-        self.queue.append(lead)
-        prospect.wait_for_call()
+    def receive(
+        self,
+        prospect: Prospect,
+        week: int,
+        became_mql: float,
+        callable_from: float,
+        priority: float,
+    ) -> None:
+        """Accept a lead into the queue. ``became_mql`` is the hour it became an MQL,
+        ``callable_from`` the hour the rep can first call (handoff and response time done),
+        ``priority`` its expected value (score x deal value; the queue is worked by it)."""
+        self.queue.append(QueuedLead(prospect, week, became_mql, callable_from, priority))
 
     def leave(self) -> None:
         """The rep leaves the company: its leads and deals go back to marketing's nurture, and
