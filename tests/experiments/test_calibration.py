@@ -176,18 +176,19 @@ def test_integer_parameters_are_rounded_and_written_as_integers(problem_parts):
 
 def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not():
     """scenarios/survey-2025.toml must still match the survey's three differences from
-    `separate` on 10 seeds it was neither fitted nor checked on. Measured on 60 other seeds:
-    medians -31.2% (CAC), +40.0% (lead -> customer), +45% (revenue growth), and the median of 10
-    seeds varies across seed sets with sd 3.1, 6.3 and 29 percentage points (subsamples of the
-    60, corrected for sampling without replacement). So each 10-seed median must lie within
-    4 of those sd of its target (a false alarm has probability < 1e-3 even for growth, whose
-    centre sits 0.4 sd below its target). The same check must reject `integrated`: its
-    conversion gain (+138% over the 60 seeds) is 15 sd from the survey's +41%, so the test
-    fails if the shipped file drifts back toward it. Growth is too noisy to reject much on its
-    own; CAC and conversion carry the test."""
+    `separate` on 10 seeds it was neither fitted nor checked on. Measured on 60 other seeds
+    (base seed 8080, the current model): medians -35.4% (CAC), +48.2% (lead -> customer), +37%
+    (revenue growth), and the median of 10 seeds varies across seed sets with sd 3.6, 8.0 and 32
+    percentage points (4,000 subsamples of the 60, corrected for sampling without replacement).
+    So each 10-seed median must lie within 4 of those sd of its target. The centres sit 0.9, 0.9
+    and 0.6 sd from their targets, so a seed set falls outside by chance with probability about
+    0.1%, 0.1% and 0.04% (normal tails beyond 3.1, 3.1 and 3.4 sd). The same check must reject
+    `integrated`: its conversion gain (+211% over the 60 seeds) is 21 sd from the survey's +41%,
+    so the test fails if the shipped file drifts back toward it. Growth is too noisy to reject
+    much on its own; CAC and conversion carry the test."""
     from gtmsim.experiments.defaults import SURVEY_TARGETS as targets
 
-    tolerance = pd.Series({"cac": 4 * 3.1, "lead_to_customer": 4 * 6.3, "revenue_growth": 4 * 29})
+    tolerance = pd.Series({"cac": 4 * 3.6, "lead_to_customer": 4 * 8.0, "revenue_growth": 4 * 32})
     separate = load_scenario("separate")
     seeds = replicate_seeds(3131, 10)
     miss = {
