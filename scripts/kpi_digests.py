@@ -4,12 +4,16 @@ every line unchanged. Run: .venv/bin/python scripts/kpi_digests.py > /tmp/after.
 
 Each line: scenario, seed, sha256 of the summary row (columns sorted by name, so a change of
 column order alone does not count), sha256 of the weekly table as timeseries.csv writes it.
+A change that adds KPIs can show that the others did not move: ``--without new_a,new_b`` drops
+those columns before hashing (run it on both sides).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -27,10 +31,12 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def digest(task: tuple[str, int]) -> str:
+def digest(task: tuple[str, int], without: tuple[str, ...] = ()) -> str:
     name, seed = task
     weekly = run_one(load_scenario(name), seed)
     summary = pd.DataFrame([summarise_run(weekly)])
+    weekly = weekly.drop(columns=[c for c in without if c in weekly.columns])
+    summary = summary.drop(columns=[c for c in without if c in summary.columns])
     summary = summary[sorted(summary.columns)]
     row = sha(summary.to_csv(index=False, float_format=FLOAT_FORMAT))[:8]
     table = sha(weekly.to_csv(index=False, float_format=FLOAT_FORMAT))[:16]
@@ -38,6 +44,9 @@ def digest(task: tuple[str, int]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--without", default="", help="comma-separated columns not to hash")
+    without = tuple(c for c in parser.parse_args().without.split(",") if c)
     names = [*shipped_scenarios(), *(str(p) for p in sorted(LESSONS.glob("*.toml")))]
     tasks = [
         (name, seed)
@@ -45,7 +54,7 @@ def main() -> None:
         for seed in replicate_seeds(load_scenario(name).simulation.base_seed, 3)
     ]
     with ProcessPoolExecutor(2) as pool:
-        for line in pool.map(digest, tasks):
+        for line in pool.map(partial(digest, without=without), tasks):
             print(line)
 
 

@@ -69,11 +69,25 @@ _RECORDS: list[tuple[str, Callable[[KpiBook], object], dict[str, float]]] = [
     ("ignored 6", lambda b: b.record_ignored(6), {"leads_ignored": 6}),
     ("sql", lambda b: b.record_sql(), {"sqls": 1}),
     ("opportunity", lambda b: b.record_opportunity(), {"opportunities": 1}),
-    ("win", lambda b: b.record_win(_prospect(9_000.0), 6), {"wins": 1, "revenue": 9_000.0}),
+    (
+        "win",
+        lambda b: b.record_win(_prospect(9_000.0), 6),
+        {"wins": 1, "revenue": 9_000.0, "new_arr": 9_000.0, "new_arr_sales": 9_000.0},
+    ),
     (
         "self-serve",
         lambda b: b.record_self_serve(np.array([100.0, 250.0, 50.0])),
-        {"self_serve": 3, "revenue": 400.0},
+        {"self_serve": 3, "revenue": 400.0, "new_arr": 400.0},
+    ),
+    (
+        "renewals",
+        lambda b: b.record_renewals(expansion=120.0, contraction=30.0),
+        {"expansion_arr": 120.0, "contraction_arr": 30.0},
+    ),
+    (
+        "churn",
+        lambda b: b.record_churn(2, 700.0),
+        {"churned_customers": 2, "churned_arr": 700.0},
     ),
     ("no self-serve", lambda b: b.record_self_serve(np.array([])), {}),
     ("loss", lambda b: b.record_loss(), {"losses": 1}),

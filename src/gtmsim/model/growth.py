@@ -7,6 +7,7 @@ import random
 import mesa
 import numpy as np
 
+from gtmsim.model.customers import CustomerBase
 from gtmsim.model.journey import LeadStage
 from gtmsim.model.kpis import WEEKLY
 from gtmsim.model.ledger import KpiBook, weekly_row
@@ -25,7 +26,16 @@ from gtmsim.model.touches import TouchLog
 #: for paired comparisons). A further stream, ``schedule``, orders the reps each week: it is
 #: the standard-library generator Mesa seeds with the run's seed (``Model.random``), which
 #: ``AgentSet.shuffle_do`` draws from.
-STREAMS = ("population", "marketing", "word_of_mouth", "organisation", "sales", "adoption", "team")
+STREAMS = (
+    "population",
+    "marketing",
+    "word_of_mouth",
+    "organisation",
+    "sales",
+    "adoption",
+    "team",
+    "customers",
+)
 
 
 class GrowthModel(mesa.Model):
@@ -60,6 +70,7 @@ class GrowthModel(mesa.Model):
         self.population = Population(self.params.market, self.streams["population"])
         self._prospects: dict[int, Prospect] = {}
         self.kpis = KpiBook(len(self.params.marketing.channels))
+        self.customers = CustomerBase(self)  # the installed base and its recurring revenue
         channels = list(self.params.marketing.channels)
         self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
         self.organisation = Organisation(self, self.params.organisation)
@@ -105,6 +116,7 @@ class GrowthModel(mesa.Model):
             self.params.marketing.direct_adoption_per_year, self.streams["adoption"], self.week
         )
         self.kpis.record_self_serve(self.population.deal_value[adopters])
+        self.customers.step()  # renewals, churn and expansion; ARR
         talked = self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
         if self.touches is not None:
             self.touches.add(talked, self.week, self.touches.word_of_mouth)

@@ -150,6 +150,36 @@ KPIS: dict[str, Kpi] = {
         summary="sum",
     ),
     "revenue": Kpi("Weekly revenue", "currency/week", "Value of deals won this week."),
+    "new_arr": Kpi(
+        "New ARR",
+        "currency/year",
+        "Yearly contract value of the customers won this week (by sales or self-serve).",
+        summary="sum",
+    ),
+    "expansion_arr": Kpi(
+        "Expansion ARR",
+        "currency/year",
+        "ARR added this week by renewing customers whose contracts grew.",
+        summary="sum",
+    ),
+    "contraction_arr": Kpi(
+        "Contraction ARR",
+        "currency/year",
+        "ARR lost this week by renewing customers whose contracts shrank.",
+        summary="sum",
+    ),
+    "churned_arr": Kpi(
+        "Churned ARR",
+        "currency/year",
+        "ARR of the customers who did not renew this week.",
+        summary="sum",
+    ),
+    "churned_customers": Kpi(
+        "Churned customers",
+        "customers/week",
+        "Customers who did not renew this week.",
+        summary="sum",
+    ),
     "marketing_spend": Kpi(
         "Marketing spend", "currency/week", "Marketing spend this week.", summary="sum"
     ),
@@ -182,6 +212,63 @@ KPIS: dict[str, Kpi] = {
         "Open opportunities", "deals", "Open opportunities at the end of the week."
     ),
     "queued_leads": Kpi("Queued leads", "leads", "Accepted leads waiting for first contact."),
+    "arr": Kpi(
+        "ARR",
+        "currency/year",
+        "Annual recurring revenue at the end of the week: the yearly value of every active "
+        "contract; ARR = last week's + new + expansion - contraction - churned.",
+        summary="last",
+    ),
+    "arr_growth_pct": Kpi(
+        "ARR growth rate",
+        "%/year",
+        "ARR now against ARR 52 weeks earlier, as a % change (undefined in the first year, or "
+        "from no ARR).",
+        summary="last",
+    ),
+    "nrr": Kpi(
+        "Net revenue retention",
+        "%",
+        "ARR now of the customers active at the last year mark, as a % of their ARR then "
+        "(expansion included, churned ones count 0); the last completed year of the run.",
+        summary="last",
+    ),
+    "grr": Kpi(
+        "Gross revenue retention",
+        "%",
+        "As net revenue retention but without expansion: each customer counts at most its ARR "
+        "at the year mark (at most 100%).",
+        summary="last",
+    ),
+    "logo_churn": Kpi(
+        "Logo churn",
+        "%/year",
+        "Share of the customers active at the last year mark who were no longer customers a year "
+        "later.",
+        summary="last",
+    ),
+    "cac_payback_months": Kpi(
+        "CAC payback",
+        "months",
+        "Months of a new customer's gross margin needed to repay the blended CAC: 12 x CAC / "
+        "(new ARR per new customer x gross margin).",
+        summary="last",
+    ),
+    "ltv_to_cac": Kpi(
+        "LTV:CAC",
+        "ratio",
+        "Lifetime gross margin of a new customer (new ARR per customer x gross margin / gross "
+        "revenue churn of the last completed year) per unit of blended CAC; 3 is the quoted rule "
+        "of thumb.",
+        summary="last",
+    ),
+    "pipeline_coverage": Kpi(
+        "Pipeline coverage",
+        "x",
+        "Open pipeline value per unit of new ARR won by sales in the last 13 weeks (3-4x is a "
+        "commonly quoted target against the next quarter's).",
+        summary="last",
+    ),
     "cum_revenue": Kpi(
         "Revenue",
         "currency",

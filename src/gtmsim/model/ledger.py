@@ -46,6 +46,11 @@ class KpiBook:
         "sqls_dropped",
         "deals_dropped",
         "revenue",
+        "new_arr",
+        "expansion_arr",
+        "contraction_arr",
+        "churned_arr",
+        "churned_customers",
         "marketing_spend",
         "sales_cost",
         "leads_leaked",
@@ -53,7 +58,7 @@ class KpiBook:
         "leads_ignored",
     )
     #: Every weekly counter: the reported ones and those only used inside the model.
-    WEEKLY = (*REPORTED, "exposures", "engagements")
+    WEEKLY = (*REPORTED, "exposures", "engagements", "new_arr_sales")
 
     def __init__(self, n_channels: int) -> None:
         self.week = dict.fromkeys(self.WEEKLY, 0.0)
@@ -115,13 +120,27 @@ class KpiBook:
         self.add("opportunities", 1)
 
     def record_win(self, prospect: Prospect, cycle_weeks: int) -> None:
+        """Sales won a deal: a new customer, whose contract adds its deal value to ARR."""
         self.add("wins", 1)
         self.add("revenue", prospect.deal_value)
+        self.add("new_arr", prospect.deal_value)
+        self.add("new_arr_sales", prospect.deal_value)
         self.cycle_weeks_total += cycle_weeks
 
     def record_self_serve(self, deal_values: np.ndarray) -> None:
         self.add("self_serve", len(deal_values))
         self.add("revenue", float(deal_values.sum()))
+        self.add("new_arr", float(deal_values.sum()))
+
+    def record_renewals(self, expansion: float, contraction: float) -> None:
+        """Renewing contracts grew by ``expansion`` and shrank by ``contraction`` (ARR)."""
+        self.add("expansion_arr", expansion)
+        self.add("contraction_arr", contraction)
+
+    def record_churn(self, customers: int, arr: float) -> None:
+        """``customers`` did not renew, taking ``arr`` of ARR with them."""
+        self.add("churned_customers", customers)
+        self.add("churned_arr", arr)
 
     def record_loss(self) -> None:
         self.add("losses", 1)
@@ -176,6 +195,30 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         engagement_rate=ratio(week["engagements"], week["exposures"]),
         response_hours=ratio(book.contact_hours_total, book.contacts),
     )
+    row.update(recurring_revenue(model, cum_cost, pipeline=row["pipeline_value"]))
     for name, spend in zip(model.marketing.channel_names, book.spend_by_channel, strict=True):
         row[f"spend_{name}"] = float(spend)
     return row
+
+
+def recurring_revenue(model: GrowthModel, cum_cost: float, pipeline: float) -> dict[str, float]:
+    """The week's recurring-revenue KPIs: ARR and its growth, the last completed year's
+    retention, CAC payback, LTV:CAC and pipeline coverage (see :data:`KPIS`)."""
+    base, total = model.customers, model.kpis.total
+    margin = model.params.customers.gross_margin
+    new_customers = total["wins"] + total["self_serve"]
+    # a new customer's yearly gross margin, on average (currency/year)
+    margin_per_customer = margin * ratio(total["new_arr"], new_customers)
+    cac = ratio(cum_cost, new_customers)
+    gross_churn = 1.0 - base.retention["grr"] / 100.0  # share of ARR lost in the last year
+    lifetime_margin = margin_per_customer / gross_churn if gross_churn > 0 else float("nan")
+    return {
+        "arr": base.arr,
+        "arr_growth_pct": base.arr_growth_pct(),
+        "nrr": base.retention["nrr"],
+        "grr": base.retention["grr"],
+        "logo_churn": base.retention["logo_churn"],
+        "cac_payback_months": ratio(12.0 * cac, margin_per_customer),
+        "ltv_to_cac": ratio(lifetime_margin, cac),
+        "pipeline_coverage": ratio(pipeline, base.sales_new_arr_last_quarter()),
+    }

@@ -71,7 +71,9 @@ class Population:
         self.marketed = np.zeros(n, dtype=bool)  # reached by a marketing channel this week
         self.lead_channel = np.full(n, -1, dtype=np.int8)
         self.lead_score = np.zeros(n)
-        self.bought_week = np.full(n, -1, dtype=np.int32)
+        self.bought_week = np.full(n, -1, dtype=np.int32)  # for a customer: week of purchase
+        self.arr = np.zeros(n)  # a customer's contract value now (currency/year), else 0
+        self.joined: list[np.ndarray] = []  # customers made since drain_joined last ran
         self.ever_aware = np.zeros(n, dtype=bool)
         self.ever_trusting = np.zeros(n, dtype=bool)
         self.newly_aware = 0
@@ -187,11 +189,20 @@ class Population:
         self.make_customers(adopters, week)
         return adopters
 
-    def make_customers(self, prospects: np.ndarray | int, week: int) -> None:
-        """``prospects`` buy in ``week`` (a won deal or a self-serve purchase) and stay customers."""
+    def make_customers(self, prospects: np.ndarray | int, week: int | np.ndarray) -> None:
+        """``prospects`` buy in ``week`` (a won deal, a self-serve purchase, or the installed
+        base with a week per customer): each holds a contract worth its deal value a year."""
         self.stage[prospects] = Stage.CUSTOMER
         self.lead_stage[prospects] = LeadStage.WON
         self.bought_week[prospects] = week
+        self.arr[prospects] = self.deal_value[prospects]
+        self.joined.append(np.atleast_1d(prospects))
+
+    def drain_joined(self) -> np.ndarray:
+        """The customers made since the last call (indices), for the renewal calendar."""
+        joined = np.concatenate(self.joined) if self.joined else np.empty(0, dtype=np.int64)
+        self.joined = []
+        return joined
 
     def decay(self) -> None:
         """Awareness and trust of prospects not reinforced this week fade a little."""

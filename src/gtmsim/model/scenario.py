@@ -12,6 +12,7 @@ import hashlib
 from pydantic import Field, model_validator
 
 from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.customers import CustomerParams
 from gtmsim.model.parameters.limits import MAX_SEEDS, MAX_WEEKS
 from gtmsim.model.parameters.market import MarketParams
 from gtmsim.model.parameters.marketing import MarketingParams
@@ -51,6 +52,7 @@ class Scenario(Params):
     marketing: MarketingParams = Field(default_factory=MarketingParams)
     sales: SalesParams = Field(default_factory=SalesParams)
     organisation: OrganisationParams = Field(default_factory=OrganisationParams)
+    customers: CustomerParams = Field(default_factory=CustomerParams)
 
     @model_validator(mode="after")
     def _territories_are_segments(self) -> Scenario:

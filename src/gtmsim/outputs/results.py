@@ -27,7 +27,7 @@ from gtmsim.model.kpis import SUMMARY, WEEKLY
 
 #: Largest magnitude a results cell may hold (see check_table).
 MAX_MAGNITUDE = 1e100
-FORMAT_VERSION = 2  # 2: sqls_dropped, deals_dropped columns
+FORMAT_VERSION = 3  # 2: sqls_dropped, deals_dropped columns; 3: recurring revenue (ARR, retention)
 #: CSV float format: 12 significant digits, so files are identical across runs and platforms.
 FLOAT_FORMAT = "%.12g"
 

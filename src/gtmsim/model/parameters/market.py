@@ -56,6 +56,33 @@ class SegmentParams(Params):
         ge=1,
         le=104,
     )
+    installed_share: float = param(
+        0.0,
+        "share of the segment",
+        "Share of the segment's prospects that are already customers at week 0 (the installed "
+        "base; 0 for a company at launch). Better-fitting prospects are likelier to be among them.",
+        ge=0,
+        le=1,
+    )
+    churn_per_year: float = param(
+        0.0,
+        "probability per year",
+        "Chance that a customer of average fit (0.5) does not renew at its yearly renewal (logo "
+        "churn; poor fit raises it: customers.churn_fit_effect). Quoted ranges: SMB 30-60% a "
+        "year, mid-market 10-15%, enterprise under 5-10% (SaaS benchmark compilations).",
+        ge=0,
+        le=0.99,
+    )
+    expansion_per_year: float = param(
+        0.0,
+        "share per year",
+        "Mean change of a renewing customer's contract value at renewal (upsell net of "
+        "downsell; each renewal varies around it: customers.expansion_sd). With churn it sets "
+        "net revenue retention, quoted at 90-100% (SMB), 100-110% (mid-market), 110-120%+ "
+        "(enterprise).",
+        ge=-0.9,
+        le=10,
+    )
 
 
 def _default_segments() -> dict[str, SegmentParams]:

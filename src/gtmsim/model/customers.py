@@ -1,0 +1,202 @@
+"""Life after the sale: the installed base, yearly renewals, churn, expansion and ARR.
+
+Every customer holds a subscription whose yearly value (ARR, currency/year) starts at its deal
+value. Once a year, in the week of its purchase anniversary, the contract renews or churns:
+a customer of average fit leaves with its segment's ``churn_per_year`` (poorer fit raises the
+odds, ``customers.churn_fit_effect``); one that stays has its contract value multiplied by a
+log-normal factor with mean ``1 + expansion_per_year`` (spread ``customers.expansion_sd``), so
+some expand and some contract. A company may start with customers (``installed_share`` per
+segment), of ages spread over ``customers.installed_max_age_years``.
+
+:class:`CustomerBase` keeps the books of recurring revenue: each week's new, expansion,
+contraction and churned ARR (so ARR_t = ARR_{t-1} + new + expansion - contraction - churned),
+and at each year's end the retention of the customers who were there a year before (net and
+gross revenue retention, logo churn). Its random draws come from the ``customers`` stream, so a
+company without an installed base, churn or expansion draws nothing from it and shares every
+other stream with one that has them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gtmsim.model.journey import LeadStage, Stage
+from gtmsim.model.parameters.base import REFERENCE_LEVEL, WEEKS_PER_YEAR
+
+if TYPE_CHECKING:
+    from gtmsim.model.growth import GrowthModel
+
+YEAR = int(WEEKS_PER_YEAR)
+
+
+class CustomerBase:
+    """The installed base and its recurring revenue.
+
+    Attributes:
+        arr: current ARR per prospect (currency/year; 0 for a non-customer), in the population.
+        arr_by_week: total ARR at the end of each week (index 0: week 0, after the installed base).
+        retention: the last completed year's cohort figures: ``nrr`` and ``grr`` (net and gross
+            revenue retention, %) and ``logo_churn`` (% of its customers lost), NaN before the
+            first year ends or when nobody was a customer at its start.
+    """
+
+    def __init__(self, model: GrowthModel) -> None:
+        self.model = model
+        self.params = model.params.customers
+        self.stream = model.streams["customers"]
+        pop = model.population
+        segments = list(model.params.market.segments.values())
+        churn = np.array([s.churn_per_year for s in segments])
+        #: odds of churning at renewal for a customer of average fit, by segment
+        self.churn_odds = churn / (1.0 - churn)
+        self.expansion = np.array([s.expansion_per_year for s in segments])
+        # customers whose contract renews in each week of the year (indices; churned ones are
+        # skipped when their week comes)
+        self.renewals: list[list[np.ndarray]] = [[] for _ in range(YEAR)]
+        self.arr_by_week: list[float] = []
+        self.sales_new_arr_by_week: list[float] = []
+        self.retention = {"nrr": float("nan"), "grr": float("nan"), "logo_churn": float("nan")}
+        self.install([s.installed_share for s in segments], model.week)
+        self.schedule(pop.drain_joined())
+        self.cohort = self.snapshot()
+        self.arr_by_week.append(float(pop.arr.sum()))
+
+    def install(self, shares: list[float], week: int) -> None:
+        """The customers at week 0: in each segment a share ``installed_share`` of its prospects,
+        the better-fitting likelier (chance proportional to fit), aged uniformly up to
+        ``installed_max_age_years``; they are aware and trust the product."""
+        if not any(shares):
+            return
+        pop = self.model.population
+        chosen = []
+        for segment, share in enumerate(shares):
+            if share <= 0:
+                continue
+            members = np.flatnonzero(pop.segment == segment)
+            fit = pop.fit[members]
+            chance = np.minimum(1.0, share * fit / fit.mean())
+            chosen.append(members[self.stream.random(len(members)) < chance])
+        customers = np.sort(np.concatenate(chosen))
+        # whole weeks, at least one: a customer bought in week 0 or later was won in the run
+        max_age = max(1, round(self.params.installed_max_age_years * WEEKS_PER_YEAR))
+        age = self.stream.integers(1, max_age + 1, size=len(customers))
+        pop.awareness[customers] = 1.0
+        pop.trust[customers] = 1.0
+        pop.make_customers(customers, week - age)
+        pop.update_stages()
+        pop.newly_aware = pop.newly_trusting = 0  # week 0 is the starting point, not a flow
+
+    def schedule(self, joined: np.ndarray) -> None:
+        """Put new customers on the renewal calendar (the week of the year they bought in)."""
+        if len(joined) == 0:
+            return
+        bought = self.model.population.bought_week[joined]
+        slot = bought % YEAR
+        for week_of_year in np.unique(slot):
+            self.renewals[int(week_of_year)].append(joined[slot == week_of_year])
+
+    def step(self) -> None:
+        """End of the week: book new customers' ARR, renew or churn the contracts whose
+        anniversary this is, record ARR, and close the year's retention cohort at year ends."""
+        model = self.model
+        pop, book, week = model.population, model.kpis, model.week
+        self.schedule(pop.drain_joined())
+        self.renew(week)
+        self.arr_by_week.append(float(pop.arr.sum()))
+        self.sales_new_arr_by_week.append(book.week["new_arr_sales"])
+        if week % YEAR == 0:
+            self.close_year()
+
+    def renew(self, week: int) -> None:
+        """Contracts bought in this week of an earlier year renew (expanding or contracting)
+        or churn."""
+        slot = self.renewals[week % YEAR]
+        if not slot:
+            return
+        pop = self.model.population
+        listed = np.unique(np.concatenate(slot))
+        # a customer who churned, or churned and bought again in another week of the year, is
+        # no longer due here
+        bought = pop.bought_week[listed]
+        current = (pop.stage[listed] == Stage.CUSTOMER) & ((week - bought) % YEAR == 0)
+        slot[:] = [listed[current]]
+        due = listed[current & (bought < week)]
+        if len(due) == 0:
+            return
+        segment = pop.segment[due]
+        odds = self.churn_odds[segment] * np.exp(
+            self.params.churn_fit_effect * (REFERENCE_LEVEL - pop.fit[due])
+        )
+        churned = due[self.stream.random(len(due)) < odds / (1.0 + odds)]
+        stays = np.isin(due, churned, assume_unique=True, invert=True)
+        renewed, segment = due[stays], segment[stays]
+        sd = self.params.expansion_sd
+        factor = (1.0 + self.expansion[segment]) * np.exp(
+            sd * self.stream.standard_normal(len(renewed)) - sd * sd / 2
+        )
+        before = pop.arr[renewed]
+        change = before * (factor - 1.0)
+        pop.arr[renewed] = before + change
+        book = self.model.kpis
+        book.record_renewals(
+            expansion=float(change[change > 0].sum()),
+            contraction=float(-change[change < 0].sum()),
+        )
+        book.record_churn(len(churned), float(pop.arr[churned].sum()))
+        self.churn(churned, week)
+        if len(churned):
+            slot[:] = [slot[0][np.isin(slot[0], churned, assume_unique=True, invert=True)]]
+
+    def churn(self, churned: np.ndarray, week: int) -> None:
+        """Customers leave: no contract, no trust left, back with marketing after
+        ``winback_weeks``."""
+        if len(churned) == 0:
+            return
+        pop = self.model.population
+        pop.arr[churned] = 0.0
+        pop.trust[churned] = 0.0
+        aware = pop.awareness[churned] >= pop.params.aware_threshold
+        pop.stage[churned] = np.where(aware, Stage.AWARE, Stage.UNAWARE)
+        pop.lead_stage[churned] = LeadStage.NURTURE
+        pop.nurture_until[churned] = week + self.params.winback_weeks
+
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
+        """This week's customers and their ARR: the cohort whose retention a year from now is
+        measured."""
+        arr = self.model.population.arr
+        customers = np.flatnonzero(arr > 0)
+        return customers, arr[customers].copy()
+
+    def close_year(self) -> None:
+        """A year since the cohort's snapshot: its retention, then the next cohort."""
+        customers, then = self.cohort
+        if len(customers) and then.sum() > 0:
+            now = self.model.population.arr[customers]
+            start = then.sum()
+            self.retention = {
+                "nrr": 100.0 * now.sum() / start,
+                "grr": 100.0 * np.minimum(now, then).sum() / start,
+                "logo_churn": 100.0 * np.count_nonzero(now == 0) / len(customers),
+            }
+        else:
+            self.retention = dict.fromkeys(self.retention, float("nan"))
+        self.cohort = self.snapshot()
+
+    @property
+    def arr(self) -> float:
+        """Total ARR now (currency/year)."""
+        return self.arr_by_week[-1]
+
+    def arr_growth_pct(self) -> float:
+        """ARR now against ARR 52 weeks ago, as a % change (NaN before a year has passed or
+        from a zero base)."""
+        if len(self.arr_by_week) <= YEAR:
+            return float("nan")
+        base = self.arr_by_week[-1 - YEAR]
+        return 100.0 * (self.arr_by_week[-1] / base - 1.0) if base > 0 else float("nan")
+
+    def sales_new_arr_last_quarter(self) -> float:
+        """New ARR won by sales over the last 13 weeks (currency/year)."""
+        return float(sum(self.sales_new_arr_by_week[-13:]))
