@@ -1,4 +1,4 @@
-"""The shipped pair: integrated is ahead on CAC, lead conversion and revenue growth over 20 seeds."""
+"""The shipped pair: integrated is ahead on CAC, lead conversion and revenue growth over 80 seeds."""
 
 from __future__ import annotations
 
@@ -12,20 +12,26 @@ from gtmsim.experiments.comparison import (
 )
 from gtmsim.experiments.runner import replicate_seeds, run_batch
 
+#: Seeds per scenario: enough for test_paired_intervals_are_narrower_than_unpaired (see there).
+SEEDS = 80
+
 
 @pytest.fixture(scope="module")
 def paired(separate, integrated) -> tuple[pd.DataFrame, pd.DataFrame]:
-    seeds = replicate_seeds(separate.simulation.base_seed, 20)
-    summary = run_batch([separate, integrated], seeds, weeks=104, workers=1).summary()
+    seeds = replicate_seeds(separate.simulation.base_seed, SEEDS)
+    summary = run_batch([separate, integrated], seeds, weeks=104, workers=2).summary()
     by_name = {name: frame.set_index("seed") for name, frame in summary.groupby("scenario")}
     return by_name["separate"], by_name["integrated"]
 
 
 # Sign test: if integration made no difference, each seed's paired difference would be as
-# likely positive as negative, and 18 or more of 20 with the same sign has probability
-# 2 * P(Binomial(20, 0.5) >= 18) = 0.0004. Requiring 18/20 therefore fails a null effect
-# while tolerating a couple of seeds where a single large deal swings the outcome.
-MIN_SEEDS_AHEAD = 18
+# likely positive as negative, and 72 or more of 80 with the same sign has probability
+# 2 * P(Binomial(80, 0.5) >= 72) < 1e-13. Requiring 72/80 therefore fails a null effect
+# while tolerating a few seeds where a single large deal (or, in the second year, the
+# installed base's renewals) swings the outcome. Measured on 400 other seeds (200 each of
+# roots 5000 and 6000): integrated ahead on all 400 for CAC, lead -> customer and MQL -> SQL,
+# on 397 for revenue_growth and 398 for cum_revenue, so P(fail) < 1e-7 for each.
+MIN_SEEDS_AHEAD = 72
 
 
 @pytest.mark.parametrize(
@@ -42,11 +48,13 @@ def test_integrated_ahead_on_paired_seeds(paired, kpi, better):
     separate, integrated = paired
     diff = integrated[kpi] - separate[kpi]
     ahead = int((diff < 0).sum() if better == "lower" else (diff > 0).sum())
-    assert ahead >= MIN_SEEDS_AHEAD, f"{kpi}: integrated {better} on only {ahead}/20 seeds"
+    assert ahead >= MIN_SEEDS_AHEAD, f"{kpi}: integrated {better} on only {ahead}/{SEEDS} seeds"
 
 
 def test_separate_lands_in_published_ranges(paired):
-    """Medians over 20 seeds inside the ranges of ../shared/domain.md (B2B compilations)."""
+    """Medians over 80 seeds inside the ranges of ../shared/domain.md (B2B compilations).
+    Measured on 3 x 20 other seeds (roots 1000, 2000, 3000): MQL->SQL 15.7-15.9%, win rate
+    25.1-26.5%, SQL->opportunity 62%, sales cycle 4.8-4.9 weeks."""
     separate, _ = paired
     assert 0.13 <= separate["mql_to_sql"].median() <= 0.22  # MQL->SQL ~13-22%
     assert 0.20 <= separate["win_rate"].median() <= 0.30  # opportunity->won 20-30%
@@ -59,7 +67,13 @@ def test_separate_lands_in_published_ranges(paired):
 @pytest.mark.parametrize("kpi", ["cac", "cum_wins", "lead_to_customer"])
 def test_paired_intervals_are_narrower_than_unpaired(paired, kpi):
     """Common random numbers: the same market and draws on both sides cancel seed-to-seed
-    noise, so the 90% interval of paired differences is narrower than of unpaired ones."""
+    noise, so the 90% interval of paired differences is narrower than of unpaired ones.
+
+    Measured on 400 other seeds (roots 5000 and 6000): paired vs unpaired widths, in points of
+    relative difference, 22 vs 26 (CAC), 92 vs 116 (wins), 126 vs 172 (lead -> customer):
+    ratios 0.74-0.83. A 5th-95th percentile of few seeds is noisy: in random subsets of those
+    seeds the assertion failed for at least one of the three KPIs in 6% of 20-seed sets (each
+    KPI 3-5%), 3% of 40-seed sets and 0.3% of 80-seed sets, hence the 80 seeds here."""
     separate, integrated = paired
     summary = pd.concat([separate.reset_index(), integrated.reset_index()])
     paired_d = paired_relative_differences(summary, kpi, "integrated", "separate")

@@ -79,11 +79,14 @@ def test_the_week_is_mesas_step_counter_and_the_reps_order_is_a_named_stream(sep
     assert again.streams["schedule"].random() == random.Random(4).random()
 
 
-def test_customers_only_come_from_won_deals(separate):
+def test_customers_only_come_from_the_installed_base_and_won_deals(separate):
     model = GrowthModel(small(separate, weeks=52), seed=3)
+    installed = model.customers.installed
+    assert installed > 0 and model.kpi_row == {}
     model.run()
-    row = model.kpi_row
-    assert row["customers"] == row["cum_wins"] > 0
+    row, total = model.kpi_row, model.kpis.total
+    assert row["customers"] == installed + row["cum_wins"] - total["churned_customers"]
+    assert row["cum_wins"] > 0 and total["churned_customers"] > 0
     assert np.all(model.population.stage[model.population.lead_stage == 5] == Stage.CUSTOMER)
 
 
@@ -134,7 +137,8 @@ def test_self_serve_purchases_and_sales_wins_never_count_a_customer_twice(separa
         self_serve += model.kpi_row["self_serve"]
     row, pop = model.kpi_row, model.population
     assert row["cum_wins"] > 0 and self_serve > 0
-    assert row["customers"] == row["cum_wins"] + self_serve
+    churned = model.kpis.total["churned_customers"]
+    assert row["customers"] == model.customers.installed + row["cum_wins"] + self_serve - churned
     assert np.all(pop.lead_stage[pop.stage == Stage.CUSTOMER] == LeadStage.WON)
 
 

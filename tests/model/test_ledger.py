@@ -72,13 +72,14 @@ _RECORDS: list[tuple[str, Callable[[KpiBook], object], dict[str, float]]] = [
     (
         "win",
         lambda b: b.record_win(_prospect(9_000.0), 6),
-        {"wins": 1, "revenue": 9_000.0, "new_arr": 9_000.0, "new_arr_sales": 9_000.0},
+        {"wins": 1, "new_arr": 9_000.0, "new_arr_sales": 9_000.0},
     ),
     (
         "self-serve",
         lambda b: b.record_self_serve(np.array([100.0, 250.0, 50.0])),
-        {"self_serve": 3, "revenue": 400.0, "new_arr": 400.0},
+        {"self_serve": 3, "new_arr": 400.0},
     ),
+    ("revenue", lambda b: b.record_revenue(1_000.0), {"revenue": 1_000.0}),
     (
         "renewals",
         lambda b: b.record_renewals(expansion=120.0, contraction=30.0),
@@ -131,7 +132,7 @@ def test_start_week_resets_weekly_counters_and_totals_keep_counting() -> None:
     book.start_week()
     assert all(v == 0 for v in book.week.values())
     assert book.total["inquiries"] == 5 and book.total["mqls"] == 2
-    assert book.total["wins"] == 1 and book.total["revenue"] == 100.0
+    assert book.total["wins"] == 1 and book.total["new_arr"] == 100.0
     book.record_leads(3, 1)
     assert book.week["inquiries"] == 3 and book.week["mqls"] == 1
     assert book.total["inquiries"] == 8 and book.total["mqls"] == 3
@@ -251,10 +252,12 @@ def test_cumulative_columns_are_running_sums_of_the_weekly_columns(run: Run) -> 
         np.testing.assert_allclose(frame[cum], frame[weekly].cumsum(), rtol=1e-12, err_msg=cum)
     cost = (frame["marketing_spend"] + frame["sales_cost"]).cumsum()
     np.testing.assert_allclose(frame["cum_cost"], cost, rtol=1e-12)
-    # Customers come from won deals and self-serve purchases only, and stay customers.
-    np.testing.assert_array_equal(
-        frame["customers"], frame["cum_wins"] + frame["self_serve"].cumsum()
-    )
+    # Customers are the installed base plus won deals and self-serve purchases, minus churn.
+    model = run[0]
+    joined = frame["cum_wins"] + (frame["self_serve"] - frame["churned_customers"]).cumsum()
+    np.testing.assert_array_equal(frame["customers"], model.customers.installed + joined)
+    # revenue is recognised weekly from the contracts in force: ARR / 52
+    np.testing.assert_allclose(frame["revenue"], frame["arr"] / WEEKS_PER_YEAR, rtol=1e-12)
 
 
 def test_ratios_are_those_of_the_running_sums(run: Run) -> None:
@@ -267,7 +270,7 @@ def test_ratios_are_those_of_the_running_sums(run: Run) -> None:
         "win_rate": _ratio(frame["cum_wins"], frame["cum_wins"] + cum["losses"]),
         "mql_to_sql": _ratio(frame["cum_sqls"], frame["cum_mqls"]),
         "lead_to_customer": _ratio(frame["cum_wins"], frame["cum_mqls"]),
-        "avg_deal_size": _ratio(frame["cum_revenue"], bought),
+        "avg_deal_size": _ratio(cum["new_arr"], bought),
     }
     for name, values in expected.items():
         np.testing.assert_allclose(frame[name], values, rtol=1e-12, err_msg=name)

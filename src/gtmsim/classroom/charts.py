@@ -75,7 +75,7 @@ def series(run: GrowthModel, name: str) -> np.ndarray:
 #: KPIs in the dashboard's table (labels and units from the KPI registry).
 KPI_TABLE = (
     "customers",
-    "cum_revenue",
+    "arr",
     "cac",
     "cum_mqls",
     "mql_to_sql",
@@ -218,14 +218,14 @@ class JourneyChart(Chart):
 
 
 class GrowthChart(Chart):
-    """Revenue won so far and CAC over the weeks, one line per run."""
+    """ARR (the yearly value of the contracts in force) and CAC over the weeks, one line per run."""
 
     def setup(self) -> None:
         fig, runs = self.figure, self.model.runs
         bottom = 0.3 if len(runs) > 1 else 0.18
         fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=bottom, wspace=0.4)
         self.ax_revenue, self.ax_cac = fig.subplots(1, 2)
-        self.ax_revenue.set_title("Revenue won", fontsize=12)
+        self.ax_revenue.set_title("ARR (yearly contracts)", fontsize=12)
         self.ax_cac.set_title("CAC (cost/customer)", fontsize=12)
         self.lines = []
         for style, label in zip(RUN_STYLES, runs, strict=False):
@@ -243,7 +243,7 @@ class GrowthChart(Chart):
         for (revenue, cac), run in zip(self.lines, self.model.runs.values(), strict=True):
             weeks = series(run, "week")
             for line, ax, name in (
-                (revenue, self.ax_revenue, "cum_revenue"),
+                (revenue, self.ax_revenue, "arr"),
                 (cac, self.ax_cac, "cac"),
             ):
                 values = series(run, name)

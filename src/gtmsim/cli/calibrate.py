@@ -239,7 +239,7 @@ def calibrate(
     """Fit TREATMENT's levers so its paired differences from BASELINE match targets.
 
     Default: the survey's claim that aligned companies have CAC 32% lower, lead conversion
-    41% higher and revenue growth 57% above average, fitted with four continuous
+    41% higher and an ARR growth rate 57% above average, fitted with four continuous
     integration levers of the integrated scenario within each combination ("arm") of two
     categorical ones (marketing goal, agreed lead definition). Prints every arm's misfit, the
     best fit re-run on fresh seeds with 90% intervals, which levers carry each difference,

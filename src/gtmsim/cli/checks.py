@@ -169,12 +169,13 @@ def attribute_command(
     out: Path | None,
     overwrite: bool,
 ) -> None:
-    """Attribute SCENARIO's revenue (default: separate) to marketing channels, word of mouth
-    and sales: first-touch, last-touch, linear and time-decay rules on the touch histories,
+    """Attribute SCENARIO's new ARR (default: separate; the yearly value of the contracts won
+    in the run, not the installed base's) to marketing channels, word of mouth and sales:
+    first-touch, last-touch, linear and time-decay rules on the touch histories,
     side by side with the true incremental contribution measured by counterfactual runs on the
     same seeds (each channel, all marketing, and sales removed) and, with --shapley, Shapley
     values. Saves attribution.csv, runs.csv and attribution.png. Word of mouth is endogenous:
-    it is never removed, so its revenue is credited to what caused it.
+    it is never removed, so its new ARR is credited to what caused it.
 
     \b
     Examples:

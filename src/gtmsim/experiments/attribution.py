@@ -1,4 +1,8 @@
-"""Attribution of revenue: what each contributor really adds, against what naive rules credit.
+"""Attribution of new business: what each contributor really adds, against what naive rules credit.
+
+"Revenue" here is the new ARR won in the run: the yearly value of the contracts of the customers
+won (by sales or self-serve), which are the deal values the heuristic rules split. The installed
+base's revenue is nobody's contribution in the run, so it is left out.
 
 The heuristic rules are in :mod:`gtmsim.experiments.attribution_rules`; this module runs them
 on the base runs side by side with the truth from counterfactual runs.
@@ -150,7 +154,7 @@ def _run_task(task: tuple[str, int, int, float, bool]) -> tuple[float, pd.DataFr
     scenario = Scenario.model_validate_json(scenario_json)
     model = GrowthModel(scenario, seed=seed)
     model.run(weeks)
-    revenue = float(model.kpi_row["cum_revenue"])
+    revenue = float(model.kpis.total["new_arr"])  # new business won in the run
     if not record:
         return revenue, None
     credits = heuristic_attribution(

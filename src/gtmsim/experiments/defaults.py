@@ -41,8 +41,10 @@ BASS_BASE_SEED = 1969
 BASS_PRINT_EVERY_WEEKS = 104
 
 # --- calibration -------------------------------------------------------------------------
-#: The 2025 survey's claims: aligned vs average companies, in % (see ../shared/domain.md).
-SURVEY_TARGETS = {"cac": -32.0, "lead_to_customer": 41.0, "revenue_growth": 57.0}
+#: The 2025 survey's claims: aligned vs average companies, in % (see ../shared/domain.md):
+#: CAC 32% lower, lead conversion 41% higher, and a revenue growth *rate* 57% above (read as
+#: the ARR growth rate of the run's last year, on an established company's base).
+SURVEY_TARGETS = {"cac": -32.0, "lead_to_customer": 41.0, "arr_growth_pct": 57.0}
 #: Continuous integration levers fitted by default, with bounds (units as in the reference).
 CALIBRATION_LEVERS = {
     "organisation.handoff_delay_hours": (1.0, 48.0),

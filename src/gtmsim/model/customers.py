@@ -55,6 +55,9 @@ class CustomerBase:
         # customers whose contract renews in each week of the year (indices; churned ones are
         # skipped when their week comes)
         self.renewals: list[list[np.ndarray]] = [[] for _ in range(YEAR)]
+        #: renewals that fell due and customers who churned at them, by segment (counts)
+        self.renewals_due = np.zeros(len(segments), dtype=np.int64)
+        self.churned = np.zeros(len(segments), dtype=np.int64)
         self.arr_by_week: list[float] = []
         self.sales_new_arr_by_week: list[float] = []
         self.retention = {"nrr": float("nan"), "grr": float("nan"), "logo_churn": float("nan")}
@@ -67,6 +70,7 @@ class CustomerBase:
         """The customers at week 0: in each segment a share ``installed_share`` of its prospects,
         the better-fitting likelier (chance proportional to fit), aged uniformly up to
         ``installed_max_age_years``; they are aware and trust the product."""
+        self.installed = 0
         if not any(shares):
             return
         pop = self.model.population
@@ -76,9 +80,13 @@ class CustomerBase:
                 continue
             members = np.flatnonzero(pop.segment == segment)
             fit = pop.fit[members]
-            chance = np.minimum(1.0, share * fit / fit.mean())
+            mean_fit = fit.mean() if len(fit) else 0.0
+            # fit-weighted, or uniform where every fit is (numerically) zero
+            weight = fit / mean_fit if mean_fit > 0 else np.ones(len(fit))
+            chance = np.minimum(1.0, share * weight)
             chosen.append(members[self.stream.random(len(members)) < chance])
         customers = np.sort(np.concatenate(chosen))
+        self.installed = len(customers)  # customers at week 0
         # whole weeks, at least one: a customer bought in week 0 or later was won in the run
         max_age = max(1, round(self.params.installed_max_age_years * WEEKS_PER_YEAR))
         age = self.stream.integers(1, max_age + 1, size=len(customers))
@@ -99,12 +107,14 @@ class CustomerBase:
 
     def step(self) -> None:
         """End of the week: book new customers' ARR, renew or churn the contracts whose
-        anniversary this is, record ARR, and close the year's retention cohort at year ends."""
+        anniversary this is, record ARR and the week's subscription revenue (ARR / 52), and
+        close the year's retention cohort at year ends."""
         model = self.model
         pop, book, week = model.population, model.kpis, model.week
         self.schedule(pop.drain_joined())
         self.renew(week)
         self.arr_by_week.append(float(pop.arr.sum()))
+        book.record_revenue(self.arr / WEEKS_PER_YEAR)  # a week's share of every contract
         self.sales_new_arr_by_week.append(book.week["new_arr_sales"])
         if week % YEAR == 0:
             self.close_year()
@@ -129,7 +139,10 @@ class CustomerBase:
         odds = self.churn_odds[segment] * np.exp(
             self.params.churn_fit_effect * (REFERENCE_LEVEL - pop.fit[due])
         )
-        churned = due[self.stream.random(len(due)) < odds / (1.0 + odds)]
+        leaves = self.stream.random(len(due)) < odds / (1.0 + odds)
+        churned = due[leaves]
+        self.renewals_due += np.bincount(segment, minlength=len(self.renewals_due))
+        self.churned += np.bincount(segment[leaves], minlength=len(self.churned))
         stays = np.isin(due, churned, assume_unique=True, invert=True)
         renewed, segment = due[stays], segment[stays]
         sd = self.params.expansion_sd

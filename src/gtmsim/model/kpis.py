@@ -78,12 +78,14 @@ _WINS = f"{_REACH} {_QUALIFY} {_CLOSE} {_TARGETING} marketing.nurture_cooldown_w
 _DEALS = f"market.segments sales.territories {_TARGETING}"
 _SELF_SERVE = "marketing.direct_adoption_per_year market.imitation_per_year"  # Bass adoption
 _REVENUE = _keys(_WINS, _DEALS, _SELF_SERVE)
+_RETENTION = "market.segments customers"  # installed base, churn, expansion, fit
+_ARR = _keys(_WINS, _DEALS, _SELF_SERVE, _RETENTION)
 
 _GROWTH = (
-    "Revenue growth compares the second half of the run with the first. It is driven by what "
-    "changes over time: marketing learning where revenue comes from (its goal and the feedback "
-    "meetings), word of mouth from a growing customer base and budget changes mid-run, on top "
-    "of everything that sets revenue itself."
+    "Revenue growth compares the second half of the run with the first: new business won on top "
+    "of what the installed base keeps (renewals, churn and expansion), and what changes over "
+    "time (marketing learning where revenue comes from, word of mouth from a growing customer "
+    "base, budget changes mid-run)."
 )
 
 KPIS: dict[str, Kpi] = {
@@ -149,7 +151,11 @@ KPIS: dict[str, Kpi] = {
         "opportunities = wins + losses + deals dropped + open.",
         summary="sum",
     ),
-    "revenue": Kpi("Weekly revenue", "currency/week", "Value of deals won this week."),
+    "revenue": Kpi(
+        "Weekly revenue",
+        "currency/week",
+        "Subscription revenue recognised this week: ARR at the end of the week / 52.",
+    ),
     "new_arr": Kpi(
         "New ARR",
         "currency/year",
@@ -218,6 +224,12 @@ KPIS: dict[str, Kpi] = {
         "Annual recurring revenue at the end of the week: the yearly value of every active "
         "contract; ARR = last week's + new + expansion - contraction - churned.",
         summary="last",
+        headline=1,
+        mechanism="ARR is the installed base's contracts after a year of renewals (churn, "
+        "which poor fit raises, and expansion) plus every new customer's contract: new business "
+        "grows with the good leads that reach a rep quickly, the reps' capacity and skill, and "
+        "marketing's focus on segments with large contracts.",
+        acted_on_by=_ARR,
     ),
     "arr_growth_pct": Kpi(
         "ARR growth rate",
@@ -225,6 +237,11 @@ KPIS: dict[str, Kpi] = {
         "ARR now against ARR 52 weeks earlier, as a % change (undefined in the first year, or "
         "from no ARR).",
         summary="last",
+        headline=2,
+        mechanism="ARR growth rate is the last year's new ARR plus the installed base's net "
+        "retention, on the ARR a year before: new business decides most of the difference "
+        "between organisations, retention most of what a company keeps of its base.",
+        acted_on_by=_ARR,
     ),
     "nrr": Kpi(
         "Net revenue retention",
@@ -232,6 +249,12 @@ KPIS: dict[str, Kpi] = {
         "ARR now of the customers active at the last year mark, as a % of their ARR then "
         "(expansion included, churned ones count 0); the last completed year of the run.",
         summary="last",
+        headline=3,
+        mechanism="Net revenue retention is what a year's renewals keep of a cohort's ARR: each "
+        "segment's churn and expansion, raised or lowered by how well its customers fit (an "
+        "organisation that wins poorly fitting customers loses more of them), and the segment "
+        "mix (enterprise customers churn least and expand most).",
+        acted_on_by=_keys(_RETENTION, _DEALS, _BARS, _SCORING),
     ),
     "grr": Kpi(
         "Gross revenue retention",
@@ -253,6 +276,10 @@ KPIS: dict[str, Kpi] = {
         "Months of a new customer's gross margin needed to repay the blended CAC: 12 x CAC / "
         "(new ARR per new customer x gross margin).",
         summary="last",
+        headline=5,
+        mechanism="CAC payback is CAC over a new customer's monthly gross margin: it falls when "
+        "the same cost wins more customers (CAC) or larger contracts (segment mix).",
+        acted_on_by=_keys(_WINS, _DEALS, _SELF_SERVE, "sales.annual_cost_per_rep", "customers"),
     ),
     "ltv_to_cac": Kpi(
         "LTV:CAC",
@@ -272,21 +299,16 @@ KPIS: dict[str, Kpi] = {
     "cum_revenue": Kpi(
         "Revenue",
         "currency",
-        "Revenue won since week 0.",
+        "Subscription revenue recognised since week 0 (the installed base's and new customers').",
         summary="last",
-        headline=1,
-        mechanism="Revenue is the value of deals won by sales (plus self-serve purchases, if "
-        "switched on): it grows with the number of good leads that reach a rep quickly, the "
-        "reps' capacity and skill, and how much of marketing's effort goes to segments with "
-        "large deals.",
-        acted_on_by=_REVENUE,
+        acted_on_by=_ARR,
     ),
     "cum_wins": Kpi(
         "New customers won by sales",
         "customers",
         "Deals won by sales since week 0.",
         summary="last",
-        headline=4,
+        headline=6,
         mechanism="New customers (won by sales) are the leads that survive every step: "
         "marketing's lead flow, the handoff (lead bars, leakage, delay), sales' capacity to call "
         "them, and the odds of qualifying and winning, which rise with fit, trust, a fast "
@@ -304,7 +326,7 @@ KPIS: dict[str, Kpi] = {
         "currency/MQL",
         "Cumulative marketing spend per MQL.",
         summary="last",
-        headline=6,
+        headline=7,
         mechanism="Cost per MQL is marketing spend per MQL: it depends on marketing's bar for an "
         "MQL and the accuracy of its lead scoring (how many leads pass), on the reach and "
         "engagement bought per unit of spend, and on a focus on channels and segments rich in "
@@ -319,7 +341,7 @@ KPIS: dict[str, Kpi] = {
         "Customer acquisition cost, blended: cumulative total cost per new customer, won by "
         "sales or self-serve.",
         summary="last",
-        headline=5,
+        headline=4,
         mechanism="CAC is total cost (marketing budget plus sales team) per new customer, won by "
         "sales or self-serve: it falls when the same cost wins more customers and rises with "
         "budget or headcount.",
@@ -337,7 +359,7 @@ KPIS: dict[str, Kpi] = {
         "share",
         "Won / (won + lost) opportunities, cumulative.",
         summary="last",
-        headline=9,
+        headline=10,
         mechanism="Win rate is won per closed opportunity: the win odds rise with the prospect's "
         "fit and trust and the rep's skill, reps build trust during the cycle, and the lead bars "
         "and scoring decide how well the prospects that reach an opportunity fit.",
@@ -351,7 +373,7 @@ KPIS: dict[str, Kpi] = {
         "share",
         "Cumulative SQLs per cumulative MQL.",
         summary="last",
-        headline=7,
+        headline=8,
         mechanism="MQL -> SQL is the share of MQLs that sales qualifies at first contact: MQLs "
         "lost in the handoff or below sales' own bar are never qualified, and the odds of "
         "qualifying rise with the lead's fit and trust and fall with the response delay (handoff "
@@ -363,7 +385,7 @@ KPIS: dict[str, Kpi] = {
         "share",
         "Cumulative wins per cumulative MQL.",
         summary="last",
-        headline=8,
+        headline=9,
         mechanism="Lead -> customer is new customers per MQL: everything that decides MQL -> SQL, "
         "then the odds that an SQL becomes an opportunity and the opportunity is won, which rise "
         "with fit, trust and rep skill.",
@@ -371,11 +393,11 @@ KPIS: dict[str, Kpi] = {
     ),
     "avg_deal_size": Kpi(
         "Average deal size",
-        "currency/deal",
-        "Cumulative revenue per new customer.",
+        "currency/year per deal",
+        "New ARR per new customer (the yearly value of a new contract), cumulative.",
         summary="last",
-        headline=10,
-        mechanism="Average deal size is revenue per new customer: it depends on which segments "
+        headline=11,
+        mechanism="Average deal size is the yearly value of a new contract: it depends on which segments "
         "they come from (enterprise deals are far larger than SMB ones), set by the segments, the "
         "sales territories and marketing's focus, which follows its goal (MQL counts pull it "
         "toward SMB, won revenue reported at joint meetings toward large deals).",
@@ -386,7 +408,7 @@ KPIS: dict[str, Kpi] = {
         "weeks",
         "Mean weeks from opportunity to won deal, cumulative.",
         summary="last",
-        headline=11,
+        headline=12,
         mechanism="Sales cycle is the mean weeks from opportunity to won deal: each segment has "
         "its own cycle length (enterprise the longest) and more skilled reps close faster, so a "
         "shift toward large deals lengthens it and cross-skilling shortens it.",
@@ -416,15 +438,14 @@ KPIS: dict[str, Kpi] = {
         summary="derived",
     ),
     "revenue_growth": Kpi(
-        "Revenue growth",
+        "Revenue growth, amount",
         "currency/year",
         "52 x (mean weekly revenue in the second half of the run minus the first): year 2 minus "
         "year 1 for a 104-week run.",
         weekly=False,
         summary="derived",
-        headline=2,
         mechanism=_GROWTH,
-        acted_on_by=_REVENUE,
+        acted_on_by=_ARR,
     ),
     "revenue_growth_pct": Kpi(
         "Revenue growth rate, 2nd vs 1st half",
@@ -432,10 +453,8 @@ KPIS: dict[str, Kpi] = {
         "Second-half revenue as a % change on first-half revenue.",
         weekly=False,
         summary="derived",
-        headline=3,
-        mechanism=_GROWTH + " As a percentage of first-half revenue it is noisier: one large "
-        "early deal moves it a lot.",
-        acted_on_by=_REVENUE,
+        mechanism=_GROWTH,
+        acted_on_by=_ARR,
     ),
 }
 

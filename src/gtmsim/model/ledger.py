@@ -122,15 +122,17 @@ class KpiBook:
     def record_win(self, prospect: Prospect, cycle_weeks: int) -> None:
         """Sales won a deal: a new customer, whose contract adds its deal value to ARR."""
         self.add("wins", 1)
-        self.add("revenue", prospect.deal_value)
         self.add("new_arr", prospect.deal_value)
         self.add("new_arr_sales", prospect.deal_value)
         self.cycle_weeks_total += cycle_weeks
 
     def record_self_serve(self, deal_values: np.ndarray) -> None:
         self.add("self_serve", len(deal_values))
-        self.add("revenue", float(deal_values.sum()))
         self.add("new_arr", float(deal_values.sum()))
+
+    def record_revenue(self, amount: float) -> None:
+        """Subscription revenue recognised this week (currency)."""
+        self.add("revenue", amount)
 
     def record_renewals(self, expansion: float, contraction: float) -> None:
         """Renewing contracts grew by ``expansion`` and shrank by ``contraction`` (ARR)."""
@@ -190,7 +192,7 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         win_rate=ratio(total["wins"], total["wins"] + total["losses"]),
         mql_to_sql=ratio(total["sqls"], total["mqls"]),
         lead_to_customer=ratio(total["wins"], total["mqls"]),
-        avg_deal_size=ratio(total["revenue"], total["wins"] + total["self_serve"]),
+        avg_deal_size=ratio(total["new_arr"], total["wins"] + total["self_serve"]),
         sales_cycle_weeks=ratio(book.cycle_weeks_total, total["wins"]),
         engagement_rate=ratio(week["engagements"], week["exposures"]),
         response_hours=ratio(book.contact_hours_total, book.contacts),

@@ -21,11 +21,11 @@ if TYPE_CHECKING:
     from gtmsim.experiments.attribution import Attribution
 
 NOTE = (
-    "Word of mouth is endogenous: it is not removed in any counterfactual, so its revenue is "
+    "Word of mouth is endogenous: it is not removed in any counterfactual, so its new ARR is "
     "credited to what caused it (the marketing and sales that made the talking customers). "
     "Counterfactual contributions do not add up to 100%: marketing and sales are complements "
-    "(each is necessary), so removing either loses most of the revenue; Shapley values split "
-    "that shared revenue and do add up to 100%."
+    "(each is necessary), so removing either loses most of the new ARR; Shapley values split "
+    "that shared value and do add up to 100%."
 )
 
 
@@ -53,9 +53,10 @@ def attribution_table(result: Attribution) -> Table:
         "shapley": "Shapley [90%]",
     }
     out = Table(
-        title=f"Share of revenue credited to each source (% of mean revenue {result.base.mean():,.0f})",
+        title=f"Share of new ARR credited to each source (% of mean new ARR {result.base.mean():,.0f})",
         caption=shown(
-            f"{result.sizes()}. Each value is a share of mean revenue; [90%] is the 5th-95th "
+            f"{result.sizes()}. New ARR is the yearly value of the contracts won in the run. Each "
+            "value is a share of mean new ARR; [90%] is the 5th-95th "
             "percentile over seeds of the paired per-seed share."
         ),
     )
@@ -87,6 +88,6 @@ def write_attribution(result: Attribution, out_dir: Path) -> list[Path]:
     paths = [out_dir / "attribution.csv", out_dir / "runs.csv"]
     write_atomic(paths[0], table.to_csv(index=False, float_format="%.10g"))
     write_atomic(paths[1], result.runs().to_csv(index=False, float_format="%.10g"))
-    title = f"Attribution of revenue: {result.sizes()}"
+    title = f"Attribution of new ARR: {result.sizes()}"
     paths.append(save_figure(plot_attribution(table, title), out_dir / "attribution.png"))
     return paths

@@ -51,12 +51,12 @@ def _bars(ax: Axes, table: pd.DataFrame, sources: list[str]) -> None:
             )
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xticks(x, [s.replace("_", " ") for s in sources], rotation=30, ha="right")
-    ax.set_ylabel("Share of revenue (%)")
+    ax.set_ylabel("Share of new ARR (%)")
 
 
 @styled
 def plot_attribution(table: pd.DataFrame, title: str) -> Figure:
-    """Share of revenue credited to each source by each method (grouped bars), per source on
+    """Share of new ARR credited to each source by each method (grouped bars), per source on
     the left and marketing as a whole vs sales on the right; counterfactual and Shapley bars
     carry their 90% interval over seeds.
 

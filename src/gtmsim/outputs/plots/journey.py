@@ -68,13 +68,10 @@ def plot_journey(timeseries: pd.DataFrame) -> Figure:
 
 @styled
 def plot_kpi_panel(timeseries: pd.DataFrame) -> Figure:
-    """Revenue, new customers, CAC and pipeline over weeks: per scenario median and 90% band."""
+    """ARR, new customers, CAC and pipeline over weeks: per scenario median and 90% band."""
     frame = timeseries.copy()
-    frame["revenue_13w"] = frame.groupby(["scenario", "seed"], sort=False)["revenue"].transform(
-        lambda s: s.rolling(13, min_periods=1).mean()
-    )
     panels = [
-        ("revenue_13w", "Weekly revenue (13-week trailing average)", "Revenue (currency/week)"),
+        ("arr", "ARR: yearly value of the contracts in force", "ARR (currency/year)"),
         ("cum_wins", "New customers since week 0", "Customers won (customers)"),
         ("cac", "CAC: total cost so far per customer won", "CAC (currency/customer, log)"),
         ("pipeline_value", "Open pipeline value", "Pipeline (currency)"),
