@@ -33,9 +33,9 @@ def test_diminishing_returns_to_marketing_spend():
     """Each doubling of the budget buys less extra awareness per currency than the one before.
     The company is scaled to a 4,000-prospect market (budgets too, so each buys the reach its
     20,000-prospect equivalent buys there). Measured on other seeds (8 of root 99): marginal
-    awareness per 1M (of the 20,000-prospect budget) of 78.1, 31.3, 7.5, 1.2 points with
-    seed-to-seed sd 2.2, 2.0, 0.8, 0.2, so every seed shows the strict decrease (the smallest
-    gap, 7.5 vs 1.2, is 7 sd of the seed-to-seed difference wide)."""
+    awareness per 1M (of the 20,000-prospect budget) of 78.3, 31.4, 7.5, 1.1 points with
+    seed-to-seed sd 4.1, 1.6, 1.1, 0.5, so every seed shows the strict decrease (the smallest
+    gap, 7.5 vs 1.1, is 4 sd of the seed-to-seed difference wide)."""
     budgets = [250_000, 500_000, 1_000_000, 2_000_000, 4_000_000]  # for 20,000 prospects
     base = with_levers(
         resized(load_scenario("separate"), 4000), {"marketing.retargeting_rate": 0.0}
@@ -52,10 +52,10 @@ def test_diminishing_returns_to_marketing_spend():
 
 def test_longer_response_delay_lowers_conversion():
     """MQL -> SQL falls as the handoff delay grows from 1 hour to 2 weeks (speed to lead).
-    Measured on other seeds (12 of root 99): paired steps 1->48->168->336 h of -0.201,
-    -0.163, -0.059 with seed-to-seed sd 0.030, 0.030, 0.026; with 12 seeds the expected t is
-    23, 19 and 7.8, so the one-sided t > 3.0 required here (alpha < 0.01, 11 df) fails if
-    the effect vanished, and otherwise with probability < 1e-4 (noncentral t, the last step)."""
+    Measured on other seeds (12 of root 99): paired steps 1->48->168->336 h of -0.202,
+    -0.169, -0.055 with seed-to-seed sd 0.033, 0.021, 0.030; with 12 seeds the expected t is
+    21, 27 and 6.2, so the one-sided t > 3.0 required here (alpha < 0.01, 11 df) fails if
+    the effect vanished, and otherwise with probability 0.003 (noncentral t, the last step)."""
     delays = [1, 48, 168, 336]
     base = with_levers(load_scenario("integrated"), {"market.prospects": 4000})
     scenarios = [
@@ -82,21 +82,21 @@ def test_marketing_cut_costs_wins_later_than_an_equal_cost_sales_cut():
 
     Measured on the current model (an established company: installed base, renewals) on other
     seeds (3 x 40, base seeds 1000, 2000 and 3000, against the uncut run): by week 8 after the
-    cut the sales cut had lost 5.2, 7.0 and 5.6 of 17.0, 18.6 and 16.7 wins, the marketing cut
-    0.8, 2.1 and 0.5; by week 26 the sales cut still a little more, 17.2, 16.8 and 15.7 vs
-    13.7, 12.0 and 11.6 (of 66.9, 66.9 and 65.2). D = 3.3, 3.4 and 3.8, seed-to-seed sd 4.2,
-    5.1 and 3.9 (pooled m/s = 0.79, standard error about 0.1), so with 70 seeds the expected t
-    is 6.6 against the one-sided t > 3.0 required here (alpha 0.002, 69 df): a fresh seed set
-    fails with probability 0.0002 (0.004 if m/s were one standard error lower; with the 21
-    seeds used before, 28%: their t was 2.8). The 70 seeds used here give t = 6.4. If both
+    cut the sales cut had lost 5.8, 5.1 and 6.9 of 17.8, 17.0 and 18.1 wins, the marketing cut
+    1.1, 0.8 and 1.4; by week 26 the sales cut still a little more, 13.1, 16.0 and 16.9 vs
+    11.4, 13.1 and 12.5 (of 65.6, 66.6 and 67.1). D = 4.1, 3.4 and 4.2, seed-to-seed sd 4.2,
+    4.6 and 4.0 (pooled m/s = 0.92, standard error about 0.1), so with 70 seeds the expected t
+    is 7.7 against the one-sided t > 3.0 required here (alpha 0.002, 69 df): a fresh seed set
+    fails with probability 2e-6 (0.0001 if m/s were one standard error lower; with the 21
+    seeds used before, 13%: their t was 4.3). The 70 seeds used here give t = 10.6. If both
     losses came at the same pace (e.g. at once) D would be 0; if the marketing cut's loss had
-    no lag (pro rata from the cut), D would shrink to the sales cut's own front-loading, -0.1,
-    1.8 and 0.8 (pooled 0.8, expected t 1.5): the test would then pass about 8% of the time.
+    no lag (pro rata from the cut), D would shrink to the sales cut's own front-loading, 1.8,
+    0.2 and 1.7 (pooled 1.2, expected t 2.4): the test would then pass about 28% of the time.
 
     Why `integrated` and half the team: `separate`'s reps have so much slack that a sales cut
-    costs fewer wins in the first year than the equal-cost marketing cut (30% of reps: 1.2 vs
-    11.5 of 77.9, n = 40; half: 12.6 vs 23.3 of 79.7, n = 12). Its early gap is there but weaker
-    (30% pair: D = 2.0, sd 3.1, n = 40), and over several years the sales cut's loss there comes
+    costs fewer wins in the first year than the equal-cost marketing cut (30% of reps: 0.3 vs
+    9.0 of 75.4, n = 40; half: 8.1 vs 17.6 of 75.8, n = 12). Its early gap is there but weaker
+    (30% pair: D = 3.0, sd 3.2, n = 40), and over several years the sales cut's loss there comes
     later, as demand grows into the smaller team. Integrated reps are busier (better handoff,
     more SQLs), so halving the team binds at once.
     """

@@ -162,11 +162,13 @@ def test_dashboard_in_a_browser(server, tmp_path):
             assert week(page) == 0
             assert "Integrated org" in kpis(page)
 
-            # a seed typed in starts another run, shown in the title
+            # a seed typed in starts another run, shown in the title (seed 4: with the budget
+            # at 120k its runs have 5 and 3 MQLs by week 3, which the steps below look for;
+            # in this 2,000-prospect market some seeds, such as 7, have none yet)
             seed = page.locator(".gtmsim-seed input")
-            seed.fill("7")
+            seed.fill("4")
             seed.press("Enter")
-            expect(page.get_by_text(re.compile(r"seed 7$"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"seed 4$"))).to_be_visible()
 
             # a slider: the budget moves, its label follows, the run restarts with it
             slider = page.locator(".gtmsim-budget [role=slider]")

@@ -174,25 +174,28 @@ def test_integer_parameters_are_rounded_and_written_as_integers(problem_parts):
     assert toml_value(True) == "true" and toml_value("leads") == '"leads"'
 
 
-def test_shipped_survey_scenario_reproduces_the_survey_and_integrated_does_not():
-    """scenarios/survey-2025.toml must still match the survey's three differences from
-    `separate` (CAC, lead -> customer, ARR growth rate) on 10 seeds it was neither fitted nor
-    checked on. Measured on 60 other seeds (base seed 8080, the current model): medians -36.7%,
-    +45.3% and +60%, and the median of 10 seeds varies across seed sets with sd 3.0, 7.1 and
-    28 percentage points (4,000 subsamples of the 60, corrected for sampling without
-    replacement). So each 10-seed median must lie within 4 of those sd of its target. The
-    centres sit 1.6, 0.6 and 0.1 sd from their targets, so a seed set falls outside by chance
-    with probability about 0.8%, 0.03% and 0.01% (normal tails beyond 2.4, 3.4 and 3.9 sd). The
-    same check must reject `integrated`: its conversion gain (+208% over the 60 seeds) is 23 sd
-    from the survey's +41%, so the test fails if the shipped file drifts back toward it. Growth
-    is too noisy to reject much on its own; CAC and conversion carry the test."""
-    from gtmsim.experiments.defaults import SURVEY_TARGETS as targets
+def test_shipped_survey_scenario_keeps_its_fit_and_integrated_does_not_match_it():
+    """scenarios/survey-2025.toml must still give the differences from `separate` its header and
+    docs/validation.md report for it, on 10 seeds it was neither fitted nor checked on. Measured
+    on 60 other seeds (base seed 8080, the current model): medians -39.7% (CAC), +53.8% (lead ->
+    customer) and +60% (ARR growth rate), against the survey's -32%, +41% and +57%: the fit
+    overshoots on CAC and conversion (the agreed bar sits at its lower bound, 0.35; see
+    validation.md). The median of 10 seeds varies across seed sets with sd 3.5, 9.4 and 17
+    percentage points (4,000 subsamples of the 60, corrected for sampling without replacement),
+    so each 10-seed median must lie within 4 of those sd of the 60-seed median (a false alarm
+    has probability about 6e-5 per claim). The same check must reject `integrated`: its
+    conversion gain (+211% over the 60 seeds) is 17 sd from the file's +53.8%, so the test fails
+    if the shipped file drifts back toward it. Growth is too noisy to reject much on its own;
+    CAC and conversion carry the test."""
+    from gtmsim.experiments.defaults import SURVEY_TARGETS
 
-    tolerance = pd.Series({"cac": 4 * 3.0, "lead_to_customer": 4 * 7.1, "arr_growth_pct": 4 * 28})
+    fitted = {"cac": -39.7, "lead_to_customer": 53.8, "arr_growth_pct": 60.3}
+    assert set(fitted) == set(SURVEY_TARGETS)  # the claims the calibration fits
+    tolerance = pd.Series({"cac": 4 * 3.5, "lead_to_customer": 4 * 9.4, "arr_growth_pct": 4 * 17})
     separate = load_scenario("separate")
     seeds = replicate_seeds(3131, 10)
     miss = {
-        name: Problem(separate, load_scenario(name), {}, targets, seeds, 104)
+        name: Problem(separate, load_scenario(name), {}, fitted, seeds, 104)
         .differences(np.array([]))
         .eval("model_pct - target_pct")
         for name in ("survey-2025", "integrated")

@@ -161,3 +161,28 @@ def test_segment_focus_shifts_exposures_between_segments(model: GrowthModel) -> 
     open_ = pop.stage != Stage.CUSTOMER
     per_prospect = [counts[(pop.segment == s) & open_].mean() for s in (0, 2)]
     assert per_prospect[0] > 3 * per_prospect[1]
+
+
+def test_bernoulli_positions_are_independent_trials() -> None:
+    """20,000 draws of 1,000 trials at p = 0.3: each index succeeds at rate 0.3 (every index
+    within 5 binomial sd of it: sd 0.0032), the count's mean and variance are n p and n p (1-p)
+    within 5 standard errors, positions are sorted, distinct and inside 0..n-1; an almost-sure
+    p gives almost every index and a tiny one almost none."""
+    from gtmsim.model.marketing import bernoulli_positions
+
+    rng = np.random.default_rng(4)
+    n, p, draws = 1_000, 0.3, 20_000
+    hits = np.zeros(n)
+    counts = np.empty(draws)
+    for i in range(draws):
+        positions = bernoulli_positions(n, p, rng)
+        assert np.all(np.diff(positions) > 0) and positions[0] >= 0 and positions[-1] < n
+        hits[positions] += 1
+        counts[i] = len(positions)
+    rate_sd = np.sqrt(p * (1 - p) / draws)
+    assert np.all(np.abs(hits / draws - p) < 5 * rate_sd)
+    assert abs(counts.mean() - n * p) < 5 * np.sqrt(n * p * (1 - p) / draws)
+    variance_se = n * p * (1 - p) * np.sqrt(2 / draws)  # the sample variance's (near-normal)
+    assert abs(counts.var() - n * p * (1 - p)) < 5 * variance_se
+    assert len(bernoulli_positions(100, 0.9999, rng)) >= 98
+    assert len(bernoulli_positions(100, 1e-9, rng)) == 0

@@ -29,11 +29,11 @@ GOALS = ("leads", "revenue")
 #: KPI column of each journey stage, in Stage order.
 STAGE_NAMES = ("unaware", "aware", "trusting", "customers")
 #: The dashboard's first seed. Its run shows the typical pattern: side by side, the integrated
-#: organisation is ahead on customers and ARR in every week from week 52 on (as on 7 of seeds
-#: 1-20 in this small market; at week 104 it is ahead on customers on 20 of them and on ARR on
-#: 15: on seeds such as 4 or 7 a few large contracts put separate ahead on ARR, which is why
-#: gtmsim compares many seeds).
-DEFAULT_SEED = 16
+#: organisation is ahead on customers and ARR in every week from week 52 on (as on 8 of seeds
+#: 1-20 in this small market; at week 104 it is ahead on customers on 17 of them and on ARR on
+#: 16: on seeds such as 3 or 7 a few large contracts put separate ahead on ARR, which is why
+#: gtmsim compares many seeds), and leads arrive from the first weeks (6 MQLs by week 3).
+DEFAULT_SEED = 8
 GOLDEN = (np.sqrt(5) - 1) / 2  # spreads points evenly over a wedge (a low-discrepancy sequence)
 
 

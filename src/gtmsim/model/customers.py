@@ -12,8 +12,12 @@ segment), of ages spread over ``customers.installed_max_age_years``.
 contraction and churned ARR (so ARR_t = ARR_{t-1} + new + expansion - contraction - churned),
 and at each year's end the retention of the customers who were there a year before (net and
 gross revenue retention, logo churn). Its random draws come from the ``customers`` stream, so a
-company without an installed base, churn or expansion draws nothing from it and shares every
-other stream with one that has them.
+company without an installed base, churn or expansion shares every other stream with one that
+has them. A renewal's outcome (churn or stay, and the change in value) is drawn from a
+counter-based generator keyed by the run, the customer and the renewal's number
+(:func:`renewal_uniforms`), not from the stream in order: so on a common seed the same customer
+meets the same luck at its n-th renewal in two scenarios, however many other customers either
+has won (common random numbers, for paired comparisons).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtri
 
 from gtmsim.model.journey import LeadStage, Stage
 from gtmsim.model.parameters.base import REFERENCE_LEVEL, WEEKS_PER_YEAR
@@ -29,6 +34,27 @@ if TYPE_CHECKING:
     from gtmsim.model.growth import GrowthModel
 
 YEAR = int(WEEKS_PER_YEAR)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def renewal_uniforms(key: int, prospects: np.ndarray, renewal: np.ndarray, draw: int) -> np.ndarray:
+    """Uniform numbers in (0, 1), one per (prospect, renewal number), for the ``draw``-th use
+    (0: churn, 1: expansion): the SplitMix64 finalizer applied to a counter built from the
+    run's ``key``, the prospect's index and the renewal's number. Deterministic in those
+    inputs alone, so a customer's n-th renewal gets the same number in every scenario run on
+    the same seed, whatever else happened in the run."""
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps modulo 2**64, as intended
+        x = np.uint64(key) ^ (prospects.astype(np.uint64) * _GOLDEN)
+        x = x + (renewal.astype(np.uint64) * np.uint64(2) + np.uint64(draw)) * _MIX2
+        x ^= x >> np.uint64(30)
+        x *= _MIX1
+        x ^= x >> np.uint64(27)
+        x *= _MIX2
+        x ^= x >> np.uint64(31)
+    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
 class CustomerBase:
@@ -46,6 +72,8 @@ class CustomerBase:
         self.model = model
         self.params = model.params.customers
         self.stream = model.streams["customers"]
+        #: the run's key for renewal outcomes (drawn first, so it does not depend on the base)
+        self.key = int(self.stream.integers(0, 2**63))
         pop = model.population
         segments = list(model.params.market.segments.values())
         churn = np.array([s.churn_per_year for s in segments])
@@ -136,19 +164,19 @@ class CustomerBase:
         if len(due) == 0:
             return
         segment = pop.segment[due]
+        renewal = (week - pop.bought_week[due]) // YEAR  # 1 at the first anniversary
         odds = self.churn_odds[segment] * np.exp(
             self.params.churn_fit_effect * (REFERENCE_LEVEL - pop.fit[due])
         )
-        leaves = self.stream.random(len(due)) < odds / (1.0 + odds)
+        leaves = renewal_uniforms(self.key, due, renewal, 0) < odds / (1.0 + odds)
         churned = due[leaves]
         self.renewals_due += np.bincount(segment, minlength=len(self.renewals_due))
         self.churned += np.bincount(segment[leaves], minlength=len(self.churned))
-        stays = np.isin(due, churned, assume_unique=True, invert=True)
+        stays = ~leaves
         renewed, segment = due[stays], segment[stays]
         sd = self.params.expansion_sd
-        factor = (1.0 + self.expansion[segment]) * np.exp(
-            sd * self.stream.standard_normal(len(renewed)) - sd * sd / 2
-        )
+        normal = ndtri(renewal_uniforms(self.key, renewed, renewal[stays], 1))
+        factor = (1.0 + self.expansion[segment]) * np.exp(sd * normal - sd * sd / 2)
         before = pop.arr[renewed]
         change = before * (factor - 1.0)
         pop.arr[renewed] = before + change

@@ -22,6 +22,20 @@ if TYPE_CHECKING:
     from gtmsim.model.growth import GrowthModel
 
 
+def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """The indices 0..n-1 at which n independent Bernoulli(p) trials succeed, in order (0 < p <
+    1): the gaps between successes are geometric, so the cost grows with the successes (n p),
+    not with n."""
+    expected = n * p
+    batch = int(expected + 5.0 * np.sqrt(expected) + 16)  # almost always enough at once
+    # summed as floats: gaps for a tiny p can be near the int64 limit, whose sum would wrap
+    positions = np.cumsum(rng.geometric(p, size=batch), dtype=np.float64) - 1
+    while positions[-1] < n:  # rare: draw on until past the end
+        more = np.cumsum(rng.geometric(p, size=batch), dtype=np.float64) + positions[-1]
+        positions = np.concatenate([positions, more])
+    return positions[: np.searchsorted(positions, n)].astype(np.int64)
+
+
 class MarketingDepartment(mesa.Agent):
     """Spends the budget, builds awareness and trust, and turns engagement into MQLs.
 
@@ -129,11 +143,11 @@ class MarketingDepartment(mesa.Agent):
         """Indices of non-customers exposed to ``channel`` this week.
 
         Prospect i is exposed with probability min(1, reach * weight_i), independently. The
-        draw is exact but cheap (thinning): a Binomial(n, p_max) number of distinct candidates
-        is picked uniformly, and each is kept with probability p_i / p_max, so the cost grows
-        with the number exposed, not with the market size. When p_max is 1 everyone is a
-        candidate, and when every p_i is 1 all are kept, with no draw (the bass scenario's
-        always-on channel).
+        draw is exact but cheap (thinning): every prospect is a candidate with probability
+        p_max, drawn as geometric gaps between candidates (so they come sorted), and each
+        candidate is kept with probability p_i / p_max; the cost grows with the number exposed,
+        not with the market size. When p_max is 1 everyone is a candidate, and when every p_i
+        is 1 all are kept, with no draw (the bass scenario's always-on channel).
         """
         pop = self.model.population
         p_max = min(1.0, reach * self.max_weights[channel])
@@ -142,8 +156,7 @@ class MarketingDepartment(mesa.Agent):
         if p_max >= 1.0:  # everyone is a candidate: no need to draw which
             candidates = np.arange(pop.n)
         else:
-            k = int(self.stream.binomial(pop.n, p_max))
-            candidates = np.sort(self.stream.choice(pop.n, size=k, replace=False))
+            candidates = bernoulli_positions(pop.n, p_max, self.stream)
         weight = self.focus_by_segment[pop.segment[candidates]]
         fit_weight = self.fit_weight[channel]
         if fit_weight is not None:
