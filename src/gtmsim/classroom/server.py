@@ -98,7 +98,9 @@ def serve(scenario: Path, prospects: int, compare: str, host: str, port: int) ->
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C and SIGTERM both stop it, even where SIGINT was inherited as ignored (a command
+    # started in the background by a non-interactive shell): Python would then keep ignoring it
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with subprocess.Popen(
             server_command(host, port),
@@ -115,7 +117,8 @@ def serve(scenario: Path, prospects: int, compare: str, host: str, port: int) ->
                     process.kill()
                 return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def is_open_to_network(host: str) -> bool:
