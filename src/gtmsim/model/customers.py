@@ -159,9 +159,9 @@ class CustomerBase:
         # no longer due here
         bought = pop.bought_week[listed]
         current = (pop.stage[listed] == Stage.CUSTOMER) & ((week - bought) % YEAR == 0)
-        slot[:] = [listed[current]]
         due = listed[current & (bought < week)]
         if len(due) == 0:
+            slot[:] = [listed[current]]
             return
         segment = pop.segment[due]
         renewal = (week - pop.bought_week[due]) // YEAR  # 1 at the first anniversary
@@ -187,8 +187,8 @@ class CustomerBase:
         )
         book.record_churn(len(churned), float(pop.arr[churned].sum()))
         self.churn(churned, week)
-        if len(churned):
-            slot[:] = [slot[0][np.isin(slot[0], churned, assume_unique=True, invert=True)]]
+        # the calendar keeps only those still customers here (the churned have left it)
+        slot[:] = [listed[current & (pop.stage[listed] == Stage.CUSTOMER)]]
 
     def churn(self, churned: np.ndarray, week: int) -> None:
         """Customers leave: no contract, no trust left, back with marketing after

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from gtmsim.model import kpi_levers as levers
+
 Reduction = Literal["last", "sum", "derived"]
 
 
@@ -45,41 +47,6 @@ class Kpi:
     acted_on_by: tuple[str, ...] = ()
     funnel_stage: str | None = None
 
-
-def _keys(*groups: str) -> tuple[str, ...]:
-    """The distinct parameter keys named in ``groups`` (whitespace-separated), in order."""
-    return tuple(dict.fromkeys(" ".join(groups).split()))
-
-
-# Groups of parameter keys (or key prefixes) by the mechanism they act through.
-_BUDGET = "marketing.annual_budget marketing.budget_cut_week marketing.budget_cut_fraction"
-_REACH = f"{_BUDGET} marketing.channels market"  # the whole market: size, fit, word of mouth
-_MQL_BAR = """organisation.lead_definition_agreed organisation.agreed_lead_threshold
-    marketing.mql_threshold"""
-_FEEDBACK = """organisation.meeting_cadence organisation.feedback_scoring_gain
-    organisation.feedback_scoring_floor organisation.feedback_bar_convergence"""
-_BARS = f"{_MQL_BAR} sales.acceptance_threshold {_FEEDBACK}"
-_HANDOFF = "organisation.handoff_delay_hours organisation.handoff_leakage"
-_SPEED = """sales.response_hours sales.response_hours_sigma sales.speed_to_lead_curve
-    sales.speed_to_lead_hours sales.speed_to_lead_exponent sales.speed_to_lead_floor"""
-_CAPACITY = """sales.territories sales.selling_hours_per_week sales.hours_per_first_contact
-    sales.hours_per_open_deal sales.max_queue_weeks sales.headcount_cut_week
-    sales.headcount_cut_fraction sales.attrition_per_year sales.backfill_weeks sales.ramp_weeks"""
-_SCORING = f"""marketing.scoring_noise marketing.score_fit_weight organisation.cross_skilling
-    organisation.cross_skilling_noise_cut {_FEEDBACK}"""
-_SKILL = """sales.skill_mean sales.skill_sd organisation.cross_skilling
-    organisation.cross_skilling_skill_gain"""
-_TARGETING = """organisation.marketing_goal organisation.meeting_cadence marketing.replan_weeks
-    marketing.retargeting_rate marketing.retargeting_floor"""
-_QUALIFY = f"""{_BARS} {_HANDOFF} {_SPEED} {_CAPACITY} {_SCORING} sales.qualification_odds
-    sales.fit_effect sales.trust_effect market.segments marketing.channels"""
-_CLOSE = f"sales.opportunity_odds sales.win_odds sales.trust_lift_per_week {_SKILL}"
-_WINS = f"{_REACH} {_QUALIFY} {_CLOSE} {_TARGETING} marketing.nurture_cooldown_weeks"
-_DEALS = f"market.segments sales.territories {_TARGETING}"
-_SELF_SERVE = "marketing.direct_adoption_per_year market.imitation_per_year"  # Bass adoption
-_REVENUE = _keys(_WINS, _DEALS, _SELF_SERVE)
-_RETENTION = "market.segments customers"  # installed base, churn, expansion, fit
-_ARR = _keys(_WINS, _DEALS, _SELF_SERVE, _RETENTION)
 
 _GROWTH = (
     "Revenue growth compares the second half of the run with the first: new business won on top "
@@ -229,7 +196,7 @@ KPIS: dict[str, Kpi] = {
         "which poor fit raises, and expansion) plus every new customer's contract: new business "
         "grows with the good leads that reach a rep quickly, the reps' capacity and skill, and "
         "marketing's focus on segments with large contracts.",
-        acted_on_by=_ARR,
+        acted_on_by=levers.ARR,
     ),
     "arr_growth_pct": Kpi(
         "ARR growth rate",
@@ -241,7 +208,7 @@ KPIS: dict[str, Kpi] = {
         mechanism="ARR growth rate is the last year's new ARR plus the installed base's net "
         "retention, on the ARR a year before: new business decides most of the difference "
         "between organisations, retention most of what a company keeps of its base.",
-        acted_on_by=_ARR,
+        acted_on_by=levers.ARR,
     ),
     "nrr": Kpi(
         "Net revenue retention",
@@ -254,7 +221,7 @@ KPIS: dict[str, Kpi] = {
         "segment's churn and expansion, raised or lowered by how well its customers fit (an "
         "organisation that wins poorly fitting customers loses more of them), and the segment "
         "mix (enterprise customers churn least and expand most).",
-        acted_on_by=_keys(_RETENTION, _DEALS, _BARS, _SCORING),
+        acted_on_by=levers.keys(levers.RETENTION, levers.DEALS, levers.BARS, levers.SCORING),
     ),
     "grr": Kpi(
         "Gross revenue retention",
@@ -279,7 +246,9 @@ KPIS: dict[str, Kpi] = {
         headline=5,
         mechanism="CAC payback is CAC over a new customer's monthly gross margin: it falls when "
         "the same cost wins more customers (CAC) or larger contracts (segment mix).",
-        acted_on_by=_keys(_WINS, _DEALS, _SELF_SERVE, "sales.annual_cost_per_rep", "customers"),
+        acted_on_by=levers.keys(
+            levers.WINS, levers.DEALS, levers.SELF_SERVE, "sales.annual_cost_per_rep", "customers"
+        ),
     ),
     "ltv_to_cac": Kpi(
         "LTV:CAC",
@@ -301,7 +270,7 @@ KPIS: dict[str, Kpi] = {
         "currency",
         "Subscription revenue recognised since week 0 (the installed base's and new customers').",
         summary="last",
-        acted_on_by=_ARR,
+        acted_on_by=levers.ARR,
     ),
     "cum_wins": Kpi(
         "New customers won by sales",
@@ -313,7 +282,7 @@ KPIS: dict[str, Kpi] = {
         "marketing's lead flow, the handoff (lead bars, leakage, delay), sales' capacity to call "
         "them, and the odds of qualifying and winning, which rise with fit, trust, a fast "
         "response and skill.",
-        acted_on_by=_keys(_WINS),
+        acted_on_by=levers.keys(levers.WINS),
     ),
     "cum_mqls": Kpi("MQLs", "leads", "MQLs since week 0.", summary="last"),
     "cum_sqls": Kpi("SQLs", "leads", "SQLs since week 0.", summary="last"),
@@ -331,8 +300,12 @@ KPIS: dict[str, Kpi] = {
         "MQL and the accuracy of its lead scoring (how many leads pass), on the reach and "
         "engagement bought per unit of spend, and on a focus on channels and segments rich in "
         "leads.",
-        acted_on_by=_keys(
-            _REACH, _MQL_BAR, _SCORING, _TARGETING, "marketing.nurture_cooldown_weeks"
+        acted_on_by=levers.keys(
+            levers.REACH,
+            levers.MQL_BAR,
+            levers.SCORING,
+            levers.TARGETING,
+            "marketing.nurture_cooldown_weeks",
         ),
     ),
     "cac": Kpi(
@@ -345,7 +318,7 @@ KPIS: dict[str, Kpi] = {
         mechanism="CAC is total cost (marketing budget plus sales team) per new customer, won by "
         "sales or self-serve: it falls when the same cost wins more customers and rises with "
         "budget or headcount.",
-        acted_on_by=_keys(_WINS, _SELF_SERVE, "sales.annual_cost_per_rep"),
+        acted_on_by=levers.keys(levers.WINS, levers.SELF_SERVE, "sales.annual_cost_per_rep"),
     ),
     "cac_sales_led": Kpi(
         "CAC, sales-led",
@@ -363,9 +336,9 @@ KPIS: dict[str, Kpi] = {
         mechanism="Win rate is won per closed opportunity: the win odds rise with the prospect's "
         "fit and trust and the rep's skill, reps build trust during the cycle, and the lead bars "
         "and scoring decide how well the prospects that reach an opportunity fit.",
-        acted_on_by=_keys(
+        acted_on_by=levers.keys(
             "sales.win_odds sales.fit_effect sales.trust_effect sales.trust_lift_per_week",
-            f"{_SKILL} market.segments sales.cycle_length_shape {_BARS} {_SCORING}",
+            f"{levers.SKILL} market.segments sales.cycle_length_shape {levers.BARS} {levers.SCORING}",
         ),
     ),
     "mql_to_sql": Kpi(
@@ -378,7 +351,7 @@ KPIS: dict[str, Kpi] = {
         "lost in the handoff or below sales' own bar are never qualified, and the odds of "
         "qualifying rise with the lead's fit and trust and fall with the response delay (handoff "
         "delay, waiting in a busy rep's queue, the rep's reaction time).",
-        acted_on_by=_keys(_QUALIFY),
+        acted_on_by=levers.keys(levers.QUALIFY),
     ),
     "lead_to_customer": Kpi(
         "Lead -> customer",
@@ -389,7 +362,7 @@ KPIS: dict[str, Kpi] = {
         mechanism="Lead -> customer is new customers per MQL: everything that decides MQL -> SQL, "
         "then the odds that an SQL becomes an opportunity and the opportunity is won, which rise "
         "with fit, trust and rep skill.",
-        acted_on_by=_keys(_QUALIFY, _CLOSE),
+        acted_on_by=levers.keys(levers.QUALIFY, levers.CLOSE),
     ),
     "avg_deal_size": Kpi(
         "Average deal size",
@@ -401,7 +374,7 @@ KPIS: dict[str, Kpi] = {
         "they come from (enterprise deals are far larger than SMB ones), set by the segments, the "
         "sales territories and marketing's focus, which follows its goal (MQL counts pull it "
         "toward SMB, won revenue reported at joint meetings toward large deals).",
-        acted_on_by=_keys(_DEALS, _SELF_SERVE),
+        acted_on_by=levers.keys(levers.DEALS, levers.SELF_SERVE),
     ),
     "sales_cycle_weeks": Kpi(
         "Sales cycle",
@@ -412,7 +385,9 @@ KPIS: dict[str, Kpi] = {
         mechanism="Sales cycle is the mean weeks from opportunity to won deal: each segment has "
         "its own cycle length (enterprise the longest) and more skilled reps close faster, so a "
         "shift toward large deals lengthens it and cross-skilling shortens it.",
-        acted_on_by=_keys("market.segments sales.cycle_length_shape", _SKILL, _DEALS),
+        acted_on_by=levers.keys(
+            "market.segments sales.cycle_length_shape", levers.SKILL, levers.DEALS
+        ),
     ),
     "engagement_rate": Kpi(
         "Engagement rate", "share", "Share of marketing exposures that led to engagement this week."
@@ -445,7 +420,7 @@ KPIS: dict[str, Kpi] = {
         weekly=False,
         summary="derived",
         mechanism=_GROWTH,
-        acted_on_by=_ARR,
+        acted_on_by=levers.ARR,
     ),
     "revenue_growth_pct": Kpi(
         "Revenue growth rate, 2nd vs 1st half",
@@ -454,7 +429,7 @@ KPIS: dict[str, Kpi] = {
         weekly=False,
         summary="derived",
         mechanism=_GROWTH,
-        acted_on_by=_ARR,
+        acted_on_by=levers.ARR,
     ),
 }
 
