@@ -1,4 +1,4 @@
-"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-4.md).
+"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-5.md).
 
     .venv/bin/python docs/lessons/make_answers.py              # rewrite docs/lessons/answers/
     .venv/bin/python docs/lessons/make_answers.py --out DIR    # write somewhere else
@@ -12,6 +12,7 @@ if the committed keys are stale. Numbers are rounded so the keys are stable acro
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 LESSON_SCENARIOS = HERE / "scenarios"
 REGENERATE = ".venv/bin/python docs/lessons/make_answers.py"
 
-SEEDS = 5  # every compare command in the lessons uses --seeds 5
+SEEDS = 20  # every compare command in the lessons uses --seeds 20
 BASS = {
     "prospects": 5_000,
     "weeks": 520,
@@ -42,26 +43,27 @@ BASS = {
 
 class Runs:
     """Runs shipped or lesson scenarios on the seeds `gtmsim compare` would use; each
-    (scenario, seed) runs once even if several lessons use it."""
+    (scenario, seed, length) runs once even if several lessons use it."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.cache: dict[str, pd.DataFrame] = {}  # scenario name -> weekly KPIs of its seeds
+        self.cache: dict[tuple[str, int], pd.DataFrame] = {}  # (name, weeks) -> weekly KPIs
 
     def compare(
-        self, names: Sequence[str], n_seeds: int = SEEDS
+        self, names: Sequence[str], n_seeds: int = SEEDS, weeks: int | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Summary (one row per scenario and seed) and weekly KPIs, as `gtmsim compare` runs them."""
+        """Summary (one row per scenario and seed) and weekly KPIs, as `gtmsim compare` runs
+        them (``weeks``: its --weeks, default the first scenario's simulation.weeks)."""
         scenarios = [load_scenario(resolve(name)) for name in names]
         seeds = replicate_seeds(scenarios[0].simulation.base_seed, n_seeds)
-        missing = [s for s in scenarios if s.name not in self.cache]
+        weeks = weeks or scenarios[0].simulation.weeks
+        missing = [s for s in scenarios if (s.name, weeks) not in self.cache]
         if missing:
-            weeks = missing[0].simulation.weeks
             batch = run_batch(missing, seeds, weeks, self.workers)
             frame = batch.timeseries()
             for scenario in missing:
-                self.cache[scenario.name] = frame[frame["scenario"] == scenario.name]
-        weekly = pd.concat([self.cache[s.name] for s in scenarios], ignore_index=True)
+                self.cache[scenario.name, weeks] = frame[frame["scenario"] == scenario.name]
+        weekly = pd.concat([self.cache[s.name, weeks] for s in scenarios], ignore_index=True)
         rows = [summarise_run(run) for _, run in weekly.groupby(["scenario", "seed"], sort=False)]
         return pd.DataFrame(rows), weekly
 
@@ -124,6 +126,12 @@ def medians(summary: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 def paired(summary: pd.DataFrame, kpi: str, scenario: str, baseline: str) -> float:
     """Median over seeds of the paired % difference of ``kpi``, scenario vs baseline."""
     return float(paired_relative_differences(summary, kpi, scenario, baseline).median())
+
+
+def sign_test(ahead: int, seeds: int) -> float:
+    """Chance of a scenario being ahead on ``ahead`` or more of ``seeds`` paired seeds if it made
+    no difference (each seed a fair coin toss): the one-sided sign test."""
+    return sum(math.comb(seeds, k) for k in range(ahead, seeds + 1)) / 2**seeds
 
 
 def header(n: int, title: str, commands: list[str]) -> list[str]:
@@ -283,7 +291,9 @@ def cut_verdict(revenue_lost: float, spend_saved: float) -> str:
     """How a budget cut's saving compares with the revenue it loses, in words; a gap under a
     tenth of the saving is too close to call on a few seeds."""
     if abs(revenue_lost - spend_saved) < 0.1 * spend_saved:
-        return "roughly what it saves (too close to call on 5 seeds of heavy-tailed revenue)."
+        return (
+            f"roughly what it saves (too close to call on {SEEDS} seeds of heavy-tailed revenue)."
+        )
     if revenue_lost > spend_saved:
         return "it costs more than it saves."
     return "it saves more than it costs, within two years."
@@ -328,7 +338,9 @@ def lesson_2(runs: Runs) -> str:
     def weeks_text(value: float) -> str:
         return "not within the run" if np.isnan(value) else f"{value:.0f} weeks after the cut"
 
-    lines = header(2, "Sowing and harvesting", ["gtmsim compare " + " ".join(names) + " --seeds 5"])
+    lines = header(
+        2, "Sowing and harvesting", [f"gtmsim compare {' '.join(names)} --seeds {SEEDS}"]
+    )
     lines += [
         table(frame, {"aware (%)": one}),
         "",
@@ -366,22 +378,22 @@ def lesson_2(runs: Runs) -> str:
             else "customers fall no later than MQLs here"
             f" (MQLs {weeks_text(lag['MQLs'])}, customers won {weeks_text(lag['customers won'])}): "
             f"`separate` wins only {f['separate', 'customers won']:,.0f} customers in two years, "
-            "so a 13-week total of wins is a handful and 5 seeds cannot show the pipeline's lag; "
-            "rerun with `--seeds 20` before drawing a conclusion."
+            f"so a 13-week total of wins is a handful and {SEEDS} seeds cannot show the "
+            f"pipeline's lag; rerun with `--seeds {4 * SEEDS}` before drawing a conclusion."
         ),
         f"4. **Does the cut pay?** Seed by seed (median), over two years it saves {saved:,.0f} of "
         f"marketing spend and "
         + (
             f"loses {lost:,.0f} of recognised revenue: "
             if lost >= 0
-            else f"its recognised revenue is even {-lost:,.0f} higher (seed noise on 5 seeds): "
+            else f"its recognised revenue is even {-lost:,.0f} higher (seed noise on {SEEDS} seeds): "
         )
         + cut_verdict(lost, saved)
         + (
             f" But it also leaves ARR {arr_lost:,.0f} lower at the end: customers it did not win "
             "pay nothing in every year that follows, so the saving is a one-off and the loss is not."
             if arr_lost > 0
-            else " Its ARR at the end is no lower here (5 seeds; rerun with `--seeds 20`)."
+            else f" Its ARR at the end is no lower here ({SEEDS} seeds; rerun with `--seeds {4 * SEEDS}`)."
         )
         + f" Judged on the quarter after it (weeks {cut}-{cut + 12}) it saves {quarter_saved:,.0f}"
         + (
@@ -399,7 +411,7 @@ def lesson_2(runs: Runs) -> str:
                 "closed."
                 if quarter_lost / quarter_saved < lost / saved
                 else "here the first quarter already shows the cut's full cost relative to its "
-                "saving (on 5 seeds; rerun with `--seeds 20`)."
+                f"saving (on {SEEDS} seeds; rerun with `--seeds {4 * SEEDS}`)."
             )
         ),
         f"5. **Sowing and harvesting.** Both are needed: each alone wins "
@@ -448,9 +460,9 @@ def lesson_3(runs: Runs) -> str:
             ],
         }
     )
-    gains.index.name = "vs separate (paired, 5 seeds)"
+    gains.index.name = f"vs separate (paired, {SEEDS} seeds)"
     gains["seeds with more customers"] = gains["seeds with more customers"].map(
-        lambda v: f"{v} of 5"
+        lambda v: f"{v} of {SEEDS}"
     )
     f = frame.loc
     sep = summary[summary["scenario"] == "separate"]
@@ -462,8 +474,13 @@ def lesson_3(runs: Runs) -> str:
     never = (
         (sep["leads_leaked"] + sep["leads_rejected"] + sep["leads_ignored"]) / sep["cum_mqls"]
     ).median()
+    unworked = f["no-leakage", "rejected"] + f["no-leakage", "ignored"]
+    unworked_share = (unworked - f["separate", "rejected"] - f["separate", "ignored"]) / (
+        f["separate", "leaked"] - f["no-leakage", "leaked"]
+    )
     singles = names[1:4]
     best = max(singles, key=lambda n: paired(summary, "cum_wins", n, "separate"))
+    ahead = wins[names[1:]].gt(wins["separate"], axis=0).sum()
     more_less = "fewer" if f["agreed-definition", "MQLs"] < f["separate", "MQLs"] else "more"
     conv = (
         "higher"
@@ -491,7 +508,7 @@ def lesson_3(runs: Runs) -> str:
         [
             "gtmsim compare separate docs/lessons/scenarios/agreed-definition.toml "
             "docs/lessons/scenarios/no-leakage.toml docs/lessons/scenarios/fast-handoff.toml "
-            "docs/lessons/scenarios/connected-crm.toml integrated --seeds 5"
+            f"docs/lessons/scenarios/connected-crm.toml integrated --seeds {SEEDS}"
         ],
     )
     lines += [
@@ -523,8 +540,9 @@ def lesson_3(runs: Runs) -> str:
         f"3. **Leakage.** Cutting leakage from 15% to 1% cuts leaked MQLs from "
         f"{f['separate', 'leaked']:,.0f} to {f['no-leakage', 'leaked']:,.0f} "
         f"({f['separate', 'leaked'] - f['no-leakage', 'leaked']:,.0f} saved) and changes the "
-        f"customers won by {extra('no-leakage')}. With two bars, a third of the leads it saves "
-        "still fall below sales' bar.",
+        f"customers won by {extra('no-leakage')}. With two bars, many of the leads it saves "
+        f"still fall below sales' bar: rejected and ignored leads grow by {unworked_share:.0%} "
+        "of the leaks saved.",
         f"4. **Speed to lead.** A 1-hour handoff makes the first call {fast} "
         f"({f['fast-handoff', 'hours to first call']:.0f} h vs {f['separate', 'hours to first call']:.0f} h "
         "median; the rep's own response time and queue come on top) and changes MQL -> SQL from "
@@ -534,8 +552,11 @@ def lesson_3(runs: Runs) -> str:
         f"The connected CRM (leakage and speed together) gives "
         f"{signed(paired(summary, 'cum_wins', 'connected-crm', 'separate'))}, and `integrated` "
         f"(all practices) {signed(paired(summary, 'cum_wins', 'integrated', 'separate'))}. "
-        "With 5 seeds, count the seeds before you bet: a fix ahead on 5 of 5 seeds is a better "
-        "bet than one ahead on 3 of 5.",
+        f"Count the seeds before you bet: `{best}` is ahead on {ahead[best]} of {SEEDS} seeds. If "
+        "the fix changed nothing, each seed would be a coin toss, and being ahead on that many "
+        f"or more would happen by chance with probability {sign_test(ahead[best], SEEDS):.2g} "
+        "(a sign test); a fix ahead on 12 of 20 seeds "
+        f"(probability {sign_test(12, 20):.2f}) would be no better than a guess.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -580,6 +601,45 @@ def lesson_4(runs: Runs) -> str:
     ranked = lever_table.loc[PRACTICES].sort_values("ARR", ascending=False)
     sum_single = float(lever_table.loc[PRACTICES, "ARR"].sum())
     together = float(lever_table.loc["integrated", "ARR"])
+    sum_wins = float(lever_table.loc[PRACTICES, "customers won"].sum())
+    together_wins = float(lever_table.loc["integrated", "customers won"])
+    arr_effects = {n: paired_relative_differences(levers, "arr", n, "separate") for n in PRACTICES}
+    beats_sum = int(
+        (
+            paired_relative_differences(levers, "arr", "integrated", "separate")
+            > sum(arr_effects.values())
+        ).sum()
+    )
+
+    # growth team vs integrated: same cost, same seeds; then both with long sales cycles
+    long_names = ["long-cycle-integrated", "long-cycle-growth-team"]
+    team_summary, _ = runs.compare(["integrated", "growth-team"])
+    long_summary, _ = runs.compare(long_names)
+    team_columns = {
+        "cum_wins": "customers won",
+        "cac": "CAC",
+        "arr": "ARR",
+        "leads_ignored": "leads ignored",
+    }
+
+    def team_row(frame: pd.DataFrame, team: str, base: str) -> dict[str, float]:
+        return {label: paired(frame, k, team, base) for k, label in team_columns.items()}
+
+    team = pd.DataFrame(
+        {
+            "default sales cycles": team_row(team_summary, "growth-team", "integrated"),
+            "sales cycles x3": team_row(long_summary, *reversed(long_names)),
+        }
+    ).T
+    team.index.name = "growth-team vs integrated (median paired %)"
+    long_wins = long_summary.pivot(index="seed", columns="scenario", values="cum_wins")
+    long_arrs = long_summary.pivot(index="seed", columns="scenario", values="arr")
+    long_arr_ahead = int((long_arrs[long_names[1]] > long_arrs[long_names[0]]).sum())
+    long_ahead = int(
+        (long_wins["long-cycle-growth-team"] > long_wins["long-cycle-integrated"]).sum()
+    )
+    t = team.loc
+    long_worse = t["sales cycles x3", "customers won"] < 0 or t["sales cycles x3", "CAC"] > 0
 
     def versus(value: float, target: float) -> str:
         if target < 0:
@@ -595,14 +655,20 @@ def lesson_4(runs: Runs) -> str:
         4,
         "Alignment",
         [
-            "gtmsim compare separate integrated growth-team survey-2025 --seeds 5",
-            f"gtmsim compare separate {files} integrated --seeds 5",
+            f"gtmsim compare separate integrated growth-team survey-2025 --seeds {SEEDS}",
+            f"gtmsim compare separate {files} integrated --seeds {SEEDS}",
+            f"gtmsim compare integrated growth-team --seeds {SEEDS}",
+            "gtmsim compare "
+            + " ".join(f"docs/lessons/scenarios/{n}.toml" for n in long_names)
+            + f" --seeds {SEEDS}",
         ],
     )
     lines += [
         table(survey, {c: signed for c in survey.columns}),
         "",
         table(lever_table, {c: signed for c in lever_table.columns}),
+        "",
+        table(team, {c: signed for c in team.columns}),
         "",
         "## Answers",
         "",
@@ -624,7 +690,7 @@ def lesson_4(runs: Runs) -> str:
         "Here it gives "
         f"CAC {signed(s['survey-2025', 'CAC'])}, lead -> customer "
         f"{signed(s['survey-2025', 'lead -> customer'])} and ARR growth rate "
-        f"{signed(s['survey-2025', 'ARR growth rate'])} (5 seeds, so noisy, growth most of all; "
+        f"{signed(s['survey-2025', 'ARR growth rate'])} ({SEEDS} seeds, so noisy, growth most of all; "
         "over 60 seeds docs/validation.md reports -40%, +54% and +60%: it still overshoots on "
         "CAC and conversion, since no setting of the fitted levers reaches all three). So in the "
         "model the survey's gaps are closest to those of a *partly* integrated company; in the "
@@ -643,22 +709,225 @@ def lesson_4(runs: Runs) -> str:
         "well as how many, and contract values are heavy-tailed); compare the columns.",
         f"4. **Do the practices add up?** The single practices' ARR effects sum to "
         f"{signed(sum_single)}; all of them together (`integrated`) give {signed(together)}, "
+        + ("more" if together > sum_single else "less")
+        + f" than the sum. Seed by seed, `integrated` beats the sum of the single effects on "
+        f"{beats_sum} of {SEEDS} seeds, "
         + (
-            "more than the sum: they reinforce each other"
-            if together > sum_single
-            else "less than the sum: they overlap"
+            "so they reinforce each other: a practice's effect depends on which others are in "
+            "place (a faster handoff is worth more when sales works the leads it receives)."
+            if 2 * sign_test(beats_sum, SEEDS) < 0.05
+            else "so they overlap: several practices fix the same loss (a lead saved from "
+            "leaking is only worth saving once)."
+            if 2 * sign_test(SEEDS - beats_sum, SEEDS) < 0.05
+            else "as likely as not if they simply added up (a sign test): on ARR, on these "
+            "seeds, they roughly add up. On customers won the single effects sum to "
+            f"{signed(sum_wins)} against {signed(together_wins)} for all five together"
+            + (
+                ": there they overlap, several practices rescue the same leads (a lead saved "
+                "from leaking is only won once)."
+                if sum_wins > together_wins
+                else ": there they reinforce each other."
+            )
+        ),
+        f"5. **Growth team.** At the same cost as `integrated` and on the same seeds, moving two "
+        "reps' cost into marketing (with full cross-skilling) changes customers won by "
+        f"{signed(t['default sales cycles', 'customers won'])}, CAC by "
+        f"{signed(t['default sales cycles', 'CAC'])} and ARR by "
+        f"{signed(t['default sales cycles', 'ARR'])} "
+        f"(against `separate`: CAC {signed(s['growth-team', 'CAC'])}, ARR growth rate "
+        f"{signed(s['growth-team', 'ARR growth rate'])}). With sales cycles three times as long "
+        f"(the last command) the same move changes customers won by "
+        f"{signed(t['sales cycles x3', 'customers won'])} (ahead on {long_ahead} of {SEEDS} "
+        f"seeds), CAC by {signed(t['sales cycles x3', 'CAC'])} and ARR by "
+        f"{signed(t['sales cycles x3', 'ARR'])}, while the leads sales never calls grow by "
+        f"{signed(t['sales cycles x3', 'leads ignored'])} (by "
+        f"{signed(t['default sales cycles', 'leads ignored'])} with the default cycles): every "
+        "open deal takes a rep's time in each week of its cycle, so with long cycles the reps "
+        "are full and fewer of them leave more leads unworked. "
+        + f"ARR ends higher on {long_arr_ahead} of {SEEDS} seeds"
+        + (
+            ", no clearer than a coin toss (a sign test). "
+            if 2 * sign_test(max(long_arr_ahead, SEEDS - long_arr_ahead), SEEDS) >= 0.05
+            else ". "
         )
-        + " (the effects of practices depend on which others are in place; with 5 seeds the "
-        "sum is noisy).",
-        f"5. **Growth team.** Moving two reps' cost into marketing, with full cross-skilling, gives "
-        f"CAC {signed(s['growth-team', 'CAC'])} and ARR growth rate "
-        f"{signed(s['growth-team', 'ARR growth rate'])} vs separate (integrated: "
-        f"{signed(s['integrated', 'CAC'])}, {signed(s['integrated', 'ARR growth rate'])}).",
+        + (
+            "So not for a company with a long sales cycle: there sales capacity is the "
+            "constraint, and money moved from reps to marketing buys leads nobody has time to "
+            "call; it wins fewer customers at a higher cost each."
+            if long_worse
+            else "Even so it still pays here; check your own reps' load before copying it."
+        ),
     ]
     return "\n".join(lines) + "\n"
 
 
-LESSONS = {1: lesson_1, 2: lesson_2, 3: lesson_3, 4: lesson_4}
+# --- lesson 5: retention -----------------------------------------------------------------
+
+RETENTION_YEARS = 5  # the lesson's 260-week runs (--weeks 260)
+
+
+def by_year(weekly: pd.DataFrame, scenario: str, kpi: str) -> pd.DataFrame:
+    """``kpi`` of ``scenario`` at week 1 and at the end of each year: rows week, columns seed."""
+    frame = weekly[weekly["scenario"] == scenario].pivot(index="week", columns="seed", values=kpi)
+    return frame.loc[[1, *(52 * y for y in range(1, RETENTION_YEARS + 1))]]
+
+
+def paired_by_year(weekly: pd.DataFrame, kpi: str, scenario: str, baseline: str) -> pd.Series:
+    """Median over seeds of the paired % difference of ``kpi`` at the end of each year."""
+    a, b = by_year(weekly, baseline, kpi), by_year(weekly, scenario, kpi)
+    return (100 * (b - a) / a.abs()).median(axis=1).iloc[1:]
+
+
+def lesson_5(runs: Runs) -> str:
+    weeks = 52 * RETENTION_YEARS
+    base_names = ["base-only", "sticky-base"]
+    growth_names = ["separate", "sticky", "integrated"]
+    _, base_weekly = runs.compare(base_names, weeks=weeks)
+    _, growth_weekly = runs.compare(growth_names, weeks=weeks)
+    launch, _ = runs.compare(["separate", "launch"])
+
+    def year_table(name: str) -> pd.DataFrame:
+        arr = by_year(base_weekly, name, "arr")
+        frame = pd.DataFrame(
+            {
+                "customers": by_year(base_weekly, name, "customers").median(axis=1),
+                "ARR": arr.median(axis=1),
+                "ARR / ARR at week 1": arr.div(arr.loc[1], axis=1).median(axis=1),
+                "NRR (%)": by_year(base_weekly, name, "nrr").median(axis=1),
+                "logo churn (%)": by_year(base_weekly, name, "logo_churn").median(axis=1),
+            }
+        )
+        frame.index = ["week 1", *(f"year {y}" for y in range(1, RETENTION_YEARS + 1))]
+        frame.index.name = f"`{name}`"
+        return frame
+
+    base, sticky = year_table("base-only"), year_table("sticky-base")
+    formats = {
+        "ARR / ARR at week 1": lambda v: f"{v:.2f}",
+        "NRR (%)": one,
+        "logo churn (%)": one,
+    }
+    gaps = pd.DataFrame(
+        {
+            "`sticky-base` vs `base-only`": paired_by_year(
+                base_weekly, "arr", "sticky-base", "base-only"
+            ),
+            "`sticky` vs `separate`": paired_by_year(growth_weekly, "arr", "sticky", "separate"),
+            "`integrated` vs `separate`": paired_by_year(
+                growth_weekly, "arr", "integrated", "separate"
+            ),
+        }
+    )
+    gaps.index = [f"year {y}" for y in range(1, RETENTION_YEARS + 1)]
+    gaps.index.name = "ARR, median paired %"
+    launch_columns = {
+        "cum_wins": "new customers won",
+        "new_arr": "new ARR",
+        "arr": "ARR at end",
+        "arr_growth_pct": "ARR growth rate (%)",
+        "nrr": "NRR (%)",
+    }
+    launch_table = medians(launch, launch_columns)
+
+    b, k = base.loc, sticky.loc
+    last = f"year {RETENTION_YEARS}"
+    nrr_1 = b["year 1", "NRR (%)"] / 100
+    segments = load_scenario(resolve("separate")).market.segments
+    churn = ", ".join(f"{name} {100 * seg.churn_per_year:.0f}%" for name, seg in segments.items())
+    value = ", ".join(f"{name} {seg.median_deal_value:,.0f}" for name, seg in segments.items())
+    growing = {column: bool(gaps[column].is_monotonic_increasing) for column in gaps.columns}
+    year_ends = base_weekly[base_weekly["week"] % 52 == 0]
+    identity_gap = float((year_ends["arr_growth_pct"] - (year_ends["nrr"] - 100)).abs().max())
+    start_up = launch_table.loc
+    launch_wins = paired(launch, "cum_wins", "launch", "separate")
+
+    lines = header(
+        5,
+        "Retention",
+        [
+            f"gtmsim compare docs/lessons/scenarios/base-only.toml "
+            f"docs/lessons/scenarios/sticky-base.toml --seeds {SEEDS} --weeks {weeks}",
+            f"gtmsim compare separate docs/lessons/scenarios/sticky.toml integrated "
+            f"--seeds {SEEDS} --weeks {weeks}",
+            f"gtmsim compare separate launch --seeds {SEEDS}",
+        ],
+    )
+    lines += [
+        table(base, formats),
+        "",
+        table(sticky, formats),
+        "",
+        table(gaps, {c: signed for c in gaps.columns}),
+        "",
+        table(launch_table, {"ARR growth rate (%)": number, "NRR (%)": one}),
+        "",
+        "## Answers",
+        "",
+        f"1. **The base alone.** With no marketing and no sales, customers fall from "
+        f"{b['week 1', 'customers']:,.0f} to {b[last, 'customers']:,.0f} in {RETENTION_YEARS} years, "
+        f"yet ARR {'grows' if b[last, 'ARR'] > b['week 1', 'ARR'] else 'falls'} from "
+        f"{b['week 1', 'ARR']:,.0f} to {b[last, 'ARR']:,.0f} "
+        f"(x{b[last, 'ARR / ARR at week 1']:.2f}): the customers who stay pay more each year "
+        "(expansion), and the ones who leave are mostly small. The average contract goes from "
+        f"{b['week 1', 'ARR'] / b['week 1', 'customers']:,.0f} to "
+        f"{b[last, 'ARR'] / b[last, 'customers']:,.0f} a year.",
+        f"2. **NRR compounds.** After the first year NRR is {100 * nrr_1:.1f}%. If every year "
+        f"were like the first, ARR after {RETENTION_YEARS} years would be "
+        f"{100 * nrr_1:.1f}%^{RETENTION_YEARS} = x{nrr_1**RETENTION_YEARS:.2f} the start; the run "
+        f"gives x{b[last, 'ARR / ARR at week 1']:.2f}. Retention multiplies, year on year, like "
+        "interest. With no new business the ARR growth rate is NRR minus 100% exactly: this "
+        "year's ARR is what last year's customers pay now "
+        + (
+            "(on every seed and every year, to rounding)."
+            if identity_gap < 1e-6
+            else f"(on every seed and year to within {identity_gap:.2g} points)."
+        ),
+        "3. **Does NRR stay put?** "
+        + ("No" if np.ptp(base["NRR (%)"].iloc[1:]) > 2 else "Roughly")
+        + ": year by year it is "
+        + ", ".join(f"{v:.1f}%" for v in base["NRR (%)"].iloc[1:])
+        + ", and logo churn goes from "
+        f"{b['year 1', 'logo churn (%)']:.1f}% to {b[last, 'logo churn (%)']:.1f}%. The base "
+        f"changes its mix: yearly churn is {churn} in `separate`, and median contract values "
+        f"are {value}, so the small customers that churn most leave first and the base that is "
+        "left churns less and expands more. A company's NRR is an average over its mix, and "
+        "the mix moves.",
+        f"4. **Half the churn.** Halving churn raises NRR after the first year from "
+        f"{b['year 1', 'NRR (%)']:.1f}% to {k['year 1', 'NRR (%)']:.1f}% and leaves "
+        f"{signed(gaps.iloc[0, 0])} more ARR after one year, {signed(gaps.iloc[-1, 0])} after "
+        f"{RETENTION_YEARS}. The gap "
+        + (
+            "widens every year"
+            if growing[gaps.columns[0]]
+            else "widens over the years (not every single year: seed noise)"
+        )
+        + ": each year's extra customers stay and expand the next year too, so a few points of "
+        "NRR become a large difference in ARR.",
+        f"5. **Keep or win?** Against `separate`, keeping more (`sticky`) gives "
+        f"{signed(gaps.iloc[0, 1])} ARR after a year and {signed(gaps.iloc[-1, 1])} after "
+        f"{RETENTION_YEARS}; winning more (`integrated`) gives {signed(gaps.iloc[0, 2])} and "
+        f"{signed(gaps.iloc[-1, 2])}. "
+        + (
+            "Both gaps grow every year: "
+            if all(growing[c] for c in gaps.columns[1:])
+            else "Both gaps grow over the years: "
+        )
+        + "a customer won in year 1 renews, churns or expands in every year after, so new "
+        "business compounds at the company's NRR too. Acquisition and retention multiply: what "
+        "sales and marketing win is worth more in a company that keeps its customers.",
+        f"6. **Growth from nothing.** `launch` is `separate` without the installed base. It wins "
+        f"about as many new customers ({start_up['launch', 'new customers won']:,.0f} against "
+        f"{start_up['separate', 'new customers won']:,.0f}; {signed(launch_wins)} median paired "
+        f"difference), yet its ARR growth rate is {start_up['launch', 'ARR growth rate (%)']:,.0f}% "
+        f"against {start_up['separate', 'ARR growth rate (%)']:,.0f}%: its second year is compared "
+        "with a first year that started from zero. A young company's growth rate says how small "
+        "it was a year ago as much as how well it sells; compare new ARR, or growth on a base of "
+        "similar size.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+LESSONS = {1: lesson_1, 2: lesson_2, 3: lesson_3, 4: lesson_4, 5: lesson_5}
 
 
 def write_answers(out: Path, workers: int = 1) -> list[Path]:

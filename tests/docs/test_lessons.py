@@ -36,3 +36,18 @@ def test_answer_keys_are_up_to_date(tmp_path):
         f"them with `{make_answers.REGENERATE}`, read the new keys (do the lessons' questions "
         "still make sense?) and commit them."
     )
+
+
+def test_every_run_behind_a_key_is_a_command_its_lesson_gives():
+    """Every claim in a key comes from a run the lesson tells students to do: each command in a
+    key's header appears, as typed, in its lesson's steps."""
+    for key in sorted((LESSONS / "answers").glob("lesson-*.md")):
+        lesson = (LESSONS / key.name).read_text(encoding="utf-8")
+        commands = [
+            line.strip()
+            for line in key.read_text(encoding="utf-8").splitlines()
+            if line.startswith("    gtmsim ")
+        ]
+        assert commands, f"{key.name}: no runs listed in the key's header"
+        missing = [c for c in commands if f".venv/bin/{c}" not in lesson]
+        assert not missing, f"{key.name}: runs the lesson does not give: {missing}"
