@@ -21,7 +21,7 @@ import time
 import pandas as pd
 import pytest
 
-from gtmsim.experiments.runner import _pool_context, map_tasks, replicate_seeds, run_batch, run_one
+from gtmsim.experiments.runner import map_tasks, pool_context, replicate_seeds, run_batch, run_one
 from gtmsim.model import load_scenario
 from gtmsim.model.scenario import with_levers
 
@@ -113,7 +113,7 @@ def test_a_threaded_parent_runs_its_pool_from_a_fork_server() -> None:
     thread = threading.Thread(target=stop.wait, daemon=True)
     thread.start()
     try:
-        assert _pool_context().get_start_method() == "forkserver"
+        assert pool_context().get_start_method() == "forkserver"
         results = map_tasks(_pid_and_square, TASKS, workers=2)
     finally:
         stop.set()
@@ -134,7 +134,7 @@ def test_threads_started_without_the_threading_module_also_avoid_fork() -> None:
     _thread.start_new_thread(block, ())
     started.acquire()  # the thread is running
     try:
-        assert _pool_context().get_start_method() == "forkserver"
+        assert pool_context().get_start_method() == "forkserver"
     finally:
         release.release()
 
@@ -142,7 +142,7 @@ def test_threads_started_without_the_threading_module_also_avoid_fork() -> None:
 def test_a_single_threaded_parent_forks() -> None:
     """The CLI and plain scripts fork (fast, no __main__ guard needed): checked in a fresh
     interpreter, since the test process itself runs other threads under pytest-xdist."""
-    code = "from gtmsim.experiments.runner import _pool_context as c; print(c().get_start_method())"
+    code = "from gtmsim.experiments.runner import pool_context as c; print(c().get_start_method())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "fork"
 

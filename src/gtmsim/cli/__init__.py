@@ -9,10 +9,11 @@ from gtmsim.cli.dashboard import dashboard
 from gtmsim.cli.group import main
 from gtmsim.cli.runs import compare, plot, report, run
 from gtmsim.cli.scenarios import list_scenarios, reference, validate
+from gtmsim.cli.sweep import analyse, sweep
 
 for command in (run, compare, plot, report, validate, check, attribute_command):
     main.add_command(command)
-for command in (list_scenarios, reference, dashboard, calibrate):
+for command in (list_scenarios, reference, dashboard, calibrate, sweep, analyse):
     main.add_command(command)
 
 __all__ = ["main"]

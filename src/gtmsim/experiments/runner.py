@@ -143,7 +143,7 @@ def map_tasks[K, T, R](
             if on_done:
                 on_done()
         return results
-    context = _pool_context()
+    context = pool_context()
     # workers die with their parent (forked) or with the fork server, which exits with it
     parent = os.getpid() if context.get_start_method() == "fork" else None
     pool = ProcessPoolExecutor(
@@ -162,7 +162,7 @@ def map_tasks[K, T, R](
     return results
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     """How worker processes start. A parent running one Python thread (the CLI, a script)
     forks: fast, and scripts need no ``if __name__ == "__main__"`` guard. A parent with other
     Python threads (pytest-xdist, a notebook or dashboard server) uses a fork server instead,
