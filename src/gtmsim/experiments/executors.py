@@ -12,7 +12,7 @@ executor. Ctrl-C raises KeyboardInterrupt in the caller after cancelling what ha
 - :class:`DaskExecutor`: ``local:N`` starts a Dask LocalCluster of N single-threaded worker
   processes; ``tcp://HOST:PORT`` connects to a running ``dask scheduler`` whose workers have
   gtmsim installed. Tasks travel as scenario JSON (a few KB); results come back as summaries and
-  Parquet bytes (~30 KB a run).
+  Arrow IPC bytes (~75 KB a run).
 """
 
 from __future__ import annotations
@@ -84,6 +84,22 @@ def _bounded(
             pending.add(submit(function, task))
 
 
+#: Dask settings for the workers of a LocalCluster started here: no statistical profiler (a
+#: stack sample every 10 ms) and no GIL monitor (every 1 ms), which tax pure-Python runs, and
+#: no MALLOC_TRIM_THRESHOLD_ (setting it turns off glibc's adaptive mmap threshold, so every
+#: numpy temporary over 128 KB is mapped and unmapped). A remote cluster's workers take these
+#: from their own environment (README, "Sweeps on a cluster").
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.nanny.pre-spawn-environ": {
+        "OMP_NUM_THREADS": 1,
+        "MKL_NUM_THREADS": 1,
+        "OPENBLAS_NUM_THREADS": 1,
+    },
+}
+
+
 class DaskExecutor:
     """A Dask cluster: ``local:N`` (a LocalCluster started here) or ``tcp://HOST:PORT``."""
 
@@ -118,6 +134,9 @@ class DaskExecutor:
         cluster = None
         try:
             if self.local_workers:
+                import dask
+
+                dask.config.set(LOCAL_WORKER_CONFIG)
                 cluster = LocalCluster(
                     n_workers=self.local_workers,
                     threads_per_worker=1,

@@ -4,7 +4,7 @@ table in ``DIR/sweep.sqlite``, weekly series in Parquet files under ``DIR/series
 Each run is keyed by (scenario digest, seed): the resolved parameters of its design point and
 its replicate seed, so a run is stored once whatever the design point's number. A finished run
 is committed at once, in one transaction: its row in ``runs`` (status ``done``, or ``failed``
-with the error), its KPI summary, and its weekly series staged as Parquet bytes. Staged series
+with the error), its KPI summary, and its weekly series staged as Arrow IPC bytes. Staged series
 are moved into one Parquet file per batch of runs (written to a temporary name and renamed, then
 registered and unstaged in one transaction), so the folder holds few files however many runs.
 A crash at any point leaves a consistent store: an unregistered Parquet file is deleted and
@@ -18,7 +18,6 @@ pandas, polars and DuckDB read directly). The SQLite file itself opens in DuckDB
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from gtmsim.model.kpis import SUMMARY
@@ -71,7 +71,7 @@ class RunResult:
     seed: int
     replicate: int
     summary: dict[str, float] | None
-    series: bytes | None  # the weekly KPI table as Parquet bytes
+    series: bytes | None  # the weekly KPI table as Arrow IPC bytes
     error: str | None
     seconds: float
 
@@ -229,9 +229,7 @@ class SweepStore:
         ).fetchall()
         if not rows:
             return
-        table = pa.concat_tables(
-            [pq.read_table(io.BytesIO(data), use_threads=False) for _, _, data in rows]
-        )
+        table = pa.concat_tables([ipc.open_stream(data).read_all() for _, _, data in rows])
         directory = self.folder / SERIES
         directory.mkdir(exist_ok=True)
         name = f"part-{time.time_ns()}.parquet"
@@ -322,9 +320,14 @@ class SweepStore:
 
 
 def series_bytes(frame: pd.DataFrame, digest: str) -> bytes:
-    """A run's weekly KPI table as Parquet bytes, keyed by digest (small: ~30 KB for 104 weeks)."""
+    """A run's weekly KPI table, keyed by digest, as an uncompressed Arrow IPC stream (~75 KB
+    for 104 weeks): it decodes without copying, so moving staged runs into a Parquet file costs
+    the parent about 0.25 ms a run (Parquet bytes cost 4.5 ms)."""
     frame = frame.copy()
     frame.insert(0, "digest", digest)
-    buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), buffer)
-    return buffer.getvalue()
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
+    sink = pa.BufferOutputStream()
+    options = ipc.IpcWriteOptions(use_threads=False)
+    with ipc.new_stream(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
