@@ -211,3 +211,54 @@ def test_targets_are_checked_against_exactly_the_summary_columns(problem_parts):
     separate, *_ = problem_parts
     summary = run_batch([separate], replicate_seeds(1, 1), 5, workers=1).summary()
     assert set(summary.columns) - {"scenario", "seed", "weeks"} == set(SUMMARY)
+
+
+def test_an_interrupted_calibration_resumes_from_its_run_cache(tmp_path, monkeypatch):
+    """Stopped after three evaluations and started again over the same folder, a calibration
+    runs only what it had not run, and ends exactly where an uninterrupted one does."""
+    from gtmsim.experiments import fitting
+    from gtmsim.experiments.calibration import CalibrationSpec, calibrate
+
+    def spec(cache_dir=None) -> CalibrationSpec:
+        return CalibrationSpec(
+            targets={"leads_leaked": -60.0},
+            bounds={"organisation.handoff_leakage": (0.0, 0.3)},
+            arms={},
+            seeds=2,
+            prospects=1_500,
+            weeks=20,
+            design=4,
+            refits=0,
+            workers=1,
+            cache_dir=cache_dir,
+        )
+
+    whole = calibrate(spec())
+    real, calls = fitting.run_batch, []
+
+    def counting(scenarios, seeds, *args, **kwargs):
+        calls.append(len(scenarios) * len(seeds))
+        return real(scenarios, seeds, *args, **kwargs)
+
+    monkeypatch.setattr(fitting, "run_batch", counting)
+    evaluations = []
+
+    def stop_after_three() -> None:
+        evaluations.append(1)
+        if len(evaluations) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(spec(tmp_path), stop_after_three)
+    before = sum(calls)
+    assert before > 0
+    calls.clear()
+    resumed = calibrate(spec(tmp_path))
+    again = sum(calls)
+    calls.clear()
+    calibrate(spec(tmp_path))
+    assert sum(calls) == 0  # everything is in the cache now
+    calibrate(spec(tmp_path / "fresh"))
+    assert again > 0 and before + again == sum(calls)  # each run once, across the interruption
+    pd.testing.assert_frame_equal(resumed.fresh, whole.fresh)
+    assert resumed.fitted == whole.fitted

@@ -331,3 +331,16 @@ def test_bad_sweep_arguments_get_one_paragraph_and_no_traceback(arguments, messa
     assert message in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_compare_runs_on_dask_with_the_same_results(tmp_path):
+    """One engine: `compare --dask local:2` writes the same tables as the local pool."""
+    common = ["compare", "separate", "integrated", "--seeds", "2", "--weeks", "12"]
+    for name, extra in [("local", ["--workers", "2"]), ("dask", ["--dask", "local:2"])]:
+        subprocess.run(
+            [*GTMSIM, *common, *extra, "--out", str(tmp_path / name)],
+            check=True,
+            capture_output=True,
+        )
+    for table in ("summary.csv", "timeseries.csv"):
+        assert (tmp_path / "dask" / table).read_bytes() == (tmp_path / "local" / table).read_bytes()

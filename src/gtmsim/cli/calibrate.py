@@ -275,6 +275,7 @@ def calibrate(
     n_arms = len(arm_settings(spec.arms))
     out_dir = out or default_out_dir(["calibration"])
     prepare_out_dir(out_dir, ("calibration.json", "scenario.toml"), overwrite)  # before any run
+    spec.cache_dir = out_dir  # runs.sqlite: the same command with --overwrite resumes
     finished: list = []
     try:
         with progress_bar(errors, remaining=False, transient=True) as progress:
@@ -289,7 +290,9 @@ def calibrate(
         write_atomic(out_dir / "calibration.json", json.dumps(record, indent=2) + "\n")
         errors.print(
             f"Interrupted: {len(finished)} of {n_arms} arm(s) were fitted and are saved in "
-            f"{out_dir / 'calibration.json'} (complete: false); no scenario file was written."
+            f"{out_dir / 'calibration.json'} (complete: false); no scenario file was written. "
+            f"Every finished run is kept in {out_dir / 'runs.sqlite'}: run the same command with "
+            f"--out {out_dir} --overwrite to resume without running them again."
         )
         sys.exit(130)
     best, bounds = result.best, spec.bounds

@@ -34,27 +34,64 @@ def progress_bar(console: Console, *, remaining: bool = True, transient: bool = 
     return Progress(*columns, console=console, transient=transient)
 
 
-def workers_that_fit(scenarios, runs: int, weeks: int, workers: int | None, what: str) -> int:
+def workers_that_fit(scenarios, runs: int, weeks: int, workers: int | None, what: str):
     """Check, before any folder is made or run started, that ``runs`` runs of ``scenarios`` fit
-    in memory (the CLI's error handler turns a CapacityError into its message); returns the
-    worker processes to use (``workers`` or all CPUs, fewer if that is what fits, said on
-    stderr)."""
+    in memory (the CLI's error handler turns a CapacityError into its message); returns where
+    to run them: the worker processes to use (``workers`` or all CPUs, fewer if that is what
+    fits, said on stderr), or the Dask executor ``--dask`` asked for (then only the parent's
+    share, the results, is checked here)."""
     from gtmsim.cli.group import errors
     from gtmsim.experiments.capacity import plan_memory
     from gtmsim.experiments.runner import default_workers
 
-    plan = plan_memory(scenarios, runs, weeks, workers or default_workers(), what)
+    dask = chosen_dask()
+    plan = plan_memory(scenarios, runs, weeks, 1 if dask else workers or default_workers(), what)
+    if dask:
+        dask.connect()  # an unreachable scheduler fails here, before any folder is made
+        return dask
     if plan.note:
         errors.print(plan.note, highlight=False)
     return plan.workers
 
 
-workers_option = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: all CPUs].",
-)
+def chosen_dask():
+    """The DaskExecutor of this command's --dask option, or None (no option, or no command)."""
+    context = click.get_current_context(silent=True)
+    address = context.meta.get(DASK_KEY) if context else None
+    if not address:
+        return None
+    from gtmsim.experiments.executors import DaskExecutor
+
+    return DaskExecutor(address)
+
+
+DASK_KEY = "gtmsim.dask"
+
+
+def _remember_dask(context: click.Context, _param: click.Parameter, value: str | None):
+    context.meta[DASK_KEY] = value
+    return value
+
+
+def workers_option(command):
+    """--workers N (local worker processes) and --dask ADDRESS (run on a Dask cluster instead);
+    the address is read by :func:`workers_that_fit` and :func:`chosen_dask`."""
+    command = click.option(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        expose_value=False,
+        callback=_remember_dask,
+        help="Run on Dask instead of local processes: local:N (a LocalCluster of N worker "
+        "processes) or tcp://HOST:PORT (a running `dask scheduler`; README, 'Sweeps on a "
+        "cluster').",
+    )(command)
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Worker processes [default: all CPUs].",
+    )(command)
 
 
 def prospects_option(default: int, minimum: int):

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from gtmsim.cli.group import console, errors
-from gtmsim.cli.options import progress_bar, workers_option
+from gtmsim.cli.options import chosen_dask, progress_bar, workers_option
 from gtmsim.experiments.defaults import MAX_PROSPECTS, MAX_SEEDS, MAX_WEEKS
 from gtmsim.outputs.terminal import shown
 
@@ -170,12 +170,6 @@ def default_folder(spec) -> Path:
 )
 @workers_option
 @click.option(
-    "--dask",
-    metavar="ADDRESS",
-    default=None,
-    help="Run on Dask: local:N (a LocalCluster of N processes) or tcp://HOST:PORT (a running scheduler).",
-)
-@click.option(
     "--status",
     "status_dir",
     type=click.Path(path_type=Path),
@@ -220,14 +214,16 @@ def sweep(sweep: str | None, **options) -> None:
         return print_status(options["status_dir"])
     if options["export_dir"] is not None:
         return export(options["export_dir"], options["fmt"])
-    from gtmsim.experiments.executors import make_executor
+    from gtmsim.experiments.executors import LocalExecutor
     from gtmsim.experiments.runner import default_workers
     from gtmsim.experiments.sweep import plan_sweep, run_sweep
 
     spec = build_spec(sweep, options)
     plan = plan_sweep(spec)  # every key and value checked before a folder is made
     folder = options["out"] or default_folder(spec)
-    executor = make_executor(options["workers"] or default_workers(), options["dask"])
+    executor = chosen_dask() or LocalExecutor(options["workers"] or default_workers())
+    if not isinstance(executor, LocalExecutor):
+        executor.connect()  # an unreachable scheduler fails here, before the folder is made
     errors.print(
         f"Sweep of {spec.base.name}: {len(spec.points):,} design points x {len(plan.seeds)} seeds "
         f"= {plan.total:,} runs of {spec.run_weeks} weeks, on {executor.describe()}, into "

@@ -49,6 +49,7 @@ from gtmsim.experiments.attribution_rules import (
 from gtmsim.experiments.capacity import plan_memory
 from gtmsim.experiments.comparison import INTERVAL
 from gtmsim.experiments.defaults import HALF_LIFE_WEEKS, SHAPLEY_MAX_RUNS
+from gtmsim.experiments.executors import Executor, local_workers
 from gtmsim.experiments.runner import map_tasks
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.scenario import Scenario, resized, with_levers
@@ -295,7 +296,7 @@ def attribute(
     weeks: int | None = None,
     half_life: float = HALF_LIFE_WEEKS,
     shapley: bool = False,
-    workers: int = 1,
+    workers: int | Executor = 1,
     on_done: Callable[[], None] | None = None,
     max_runs: int = SHAPLEY_MAX_RUNS,
 ) -> Attribution:
@@ -316,7 +317,8 @@ def attribute(
             f"seeds or channels, or raise the limit."
         )
     base = with_levers(scenario, {"simulation.record_touches": True})
-    workers = plan_memory([base], total, weeks, workers, "This attribution").workers
+    fitting = plan_memory([base], total, weeks, local_workers(workers), "This attribution").workers
+    workers = fitting if isinstance(workers, int) else workers
     tasks = {}
     for removed in removals:
         variant = without(base, removed)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from gtmsim.experiments import defaults
 from gtmsim.experiments.comparison import INTERVAL
+from gtmsim.experiments.executors import Executor
 from gtmsim.experiments.runner import replicate_seeds, run_batch
 from gtmsim.model.market import bass_week_probability
 from gtmsim.model.parameters.base import WEEKS_PER_YEAR
@@ -113,7 +114,7 @@ def run_bass_check(
     weeks: int = defaults.BASS_WEEKS,
     seeds: int = defaults.BASS_SEEDS,
     mixing: str = "well_mixed",
-    workers: int = 1,
+    workers: int | Executor = 1,
     base_seed: int = defaults.BASS_BASE_SEED,
     on_done=None,
 ) -> BassCheck:

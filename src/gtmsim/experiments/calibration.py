@@ -19,11 +19,13 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gtmsim.experiments import defaults
+from gtmsim.experiments.executors import Executor
 from gtmsim.experiments.fitting import (
     ArmFit,
     Problem,
@@ -33,6 +35,7 @@ from gtmsim.experiments.fitting import (
     seed_spread,
 )
 from gtmsim.experiments.runner import default_workers, replicate_seeds
+from gtmsim.experiments.store import RunCache
 from gtmsim.model.scenario import Scenario, lookup, resized, with_levers
 from gtmsim.model.scenario_files import load_scenario
 
@@ -62,7 +65,10 @@ class CalibrationSpec:
     weeks: int = defaults.CALIBRATION_WEEKS
     design: int = defaults.CALIBRATION_DESIGN
     refits: int = defaults.CALIBRATION_REFITS
-    workers: int | None = None
+    workers: int | Executor | None = None  # local processes, or e.g. a DaskExecutor
+    #: folder of a run cache (runs.sqlite): an interrupted calibration started again over it
+    #: reuses every run it finished (None: no cache)
+    cache_dir: Path | None = None
 
     def scenarios(self) -> tuple[Scenario, Scenario]:
         """The baseline and treatment scenarios in a market of ``prospects``, each company
@@ -186,7 +192,8 @@ def calibrate(
     base, treat = spec.scenarios()
     workers = spec.workers or default_workers()
     seeds = replicate_seeds(defaults.CALIBRATION_FIT_SEED, spec.seeds)
-    problem = Problem(base, treat, spec.bounds, spec.targets, seeds, spec.weeks, workers)
+    cache = RunCache(spec.cache_dir) if spec.cache_dir is not None else None
+    problem = Problem(base, treat, spec.bounds, spec.targets, seeds, spec.weeks, workers, cache)
     fits = fit_arms(
         problem, spec.arms, design_points=spec.design, on_evaluation=on_evaluation, into=finished
     )

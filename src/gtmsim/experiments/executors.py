@@ -7,8 +7,8 @@ depends only on its task (scenario and seed), so the same tasks give the same re
 executor. Ctrl-C raises KeyboardInterrupt in the caller after cancelling what has not started.
 
 - :class:`LocalExecutor` (default): ``workers`` processes from the standard library's
-  ProcessPoolExecutor, started as :func:`gtmsim.experiments.runner.map_tasks` starts them (fork,
-  or a fork server in a threaded parent), dying with their parent.
+  ProcessPoolExecutor, started by :func:`gtmsim.experiments.processes.pool_context` (fork, or a
+  fork server in a threaded parent), dying with their parent.
 - :class:`DaskExecutor`: ``local:N`` starts a Dask LocalCluster of N single-threaded worker
   processes; ``tcp://HOST:PORT`` connects to a running ``dask scheduler`` whose workers have
   gtmsim installed. Tasks travel as scenario JSON (a few KB); results come back as summaries and
@@ -17,14 +17,14 @@ executor. Ctrl-C raises KeyboardInterrupt in the caller after cancelling what ha
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from itertools import islice
 from typing import Any
 
-from gtmsim.experiments.processes import die_with_parent
-from gtmsim.experiments.runner import pool_context
+from gtmsim.experiments.processes import die_with_parent, pool_context
 
 #: Tasks kept in flight per worker: enough to keep workers busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
@@ -116,62 +116,98 @@ class DaskExecutor:
                 "here, e.g. local:2) or the address of a running scheduler, e.g. "
                 "tcp://10.0.0.5:8786 (start one with `dask scheduler`)."
             )
+        self._client = None
+        self._cluster = None
 
     def describe(self) -> str:
         if self.local_workers:
             return f"a Dask LocalCluster of {self.local_workers} worker processes"
         return f"the Dask scheduler at {self.address}"
 
-    def run(
-        self, function: Callable[[Any], Any], tasks: Iterable[Any], on_result: Callable[[Any], None]
-    ) -> None:
+    def connect(self):
+        """The client, started on first use and kept for every later batch (a calibration
+        runs hundreds); :meth:`close` (or leaving a ``with`` block) shuts it down."""
+        if self._client is not None:
+            return self._client
         try:
-            from distributed import Client, LocalCluster, as_completed
+            from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise ExecutorError(
                 "--dask needs the `distributed` package: pip install distributed"
             ) from None
-        cluster = None
         try:
             if self.local_workers:
                 import dask
 
                 dask.config.set(LOCAL_WORKER_CONFIG)
-                cluster = LocalCluster(
+                self._cluster = LocalCluster(
                     n_workers=self.local_workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
                 )
-                client = Client(cluster)
+                self._client = Client(self._cluster)
             else:
-                client = Client(self.address, timeout="10s")
+                self._client = Client(self.address, timeout="10s")
         except (OSError, TimeoutError) as err:
-            if cluster is not None:
-                cluster.close()
+            self.close()
             raise ExecutorError(
                 f"--dask {self.address}: cannot reach the scheduler ({err}). Is `dask "
                 "scheduler` running there, and can this machine reach its port?"
             ) from None
+        atexit.register(self.close)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(
+        self, function: Callable[[Any], Any], tasks: Iterable[Any], on_result: Callable[[Any], None]
+    ) -> None:
+        from distributed import as_completed
+
+        client = self.connect()
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        iterator = iter(tasks)
+        futures = [
+            client.submit(function, task, pure=False)
+            for task in islice(iterator, workers * IN_FLIGHT_PER_WORKER)
+        ]
+        queue = as_completed(futures)
         try:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
-            iterator = iter(tasks)
-            futures = [
-                client.submit(function, task, pure=False)
-                for task in islice(iterator, workers * IN_FLIGHT_PER_WORKER)
-            ]
-            queue = as_completed(futures)
             for future in queue:
                 on_result(future.result())
                 future.release()
                 for task in islice(iterator, 1):
                     queue.add(client.submit(function, task, pure=False))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        except BaseException:
+            client.cancel(list(queue.futures))
+            raise
 
 
-def make_executor(workers: int, dask: str | None) -> LocalExecutor | DaskExecutor:
-    """The executor the options ask for: Dask when ``dask`` is given, else a local pool."""
-    return DaskExecutor(dask) if dask else LocalExecutor(workers)
+#: Anything that runs tasks: a local pool or a Dask cluster.
+Executor = LocalExecutor | DaskExecutor
+
+
+def as_executor(workers: int | Executor) -> Executor:
+    """``workers`` as an executor: a number of local processes, or an executor as it is."""
+    return LocalExecutor(workers) if isinstance(workers, int) else workers
+
+
+def local_workers(workers: int | Executor) -> int:
+    """Processes on this machine the runs need memory for: a local pool's, else 1 (a Dask
+    cluster's workers hold their runs in their own memory; the parent holds the results)."""
+    if isinstance(workers, int):
+        return workers
+    return workers.workers if isinstance(workers, LocalExecutor) else 1

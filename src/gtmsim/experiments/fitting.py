@@ -22,7 +22,9 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from gtmsim.experiments.comparison import median_interval, paired_relative_differences
+from gtmsim.experiments.executors import Executor
 from gtmsim.experiments.runner import run_batch
+from gtmsim.experiments.store import RunCache
 from gtmsim.model.scenario import Scenario, lookup, with_levers
 
 
@@ -36,7 +38,9 @@ class Problem:
     targets: dict[str, float]  # summary KPI -> target paired % difference (treatment vs baseline)
     seeds: list[int]
     weeks: int
-    workers: int = 1
+    workers: int | Executor = 1  # local processes, or e.g. a DaskExecutor
+    #: finished runs kept on disk across interruptions (None: this process's memory only)
+    cache: RunCache | None = field(default=None, repr=False)
     #: summaries already run, by (scenario digest, weeks, seeds); shared by copies made with
     #: ``with_treatment`` or ``dataclasses.replace``, so no run is repeated
     _runs: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -53,8 +57,25 @@ class Problem:
     def _summary(self, scenario: Scenario, seeds: list[int]) -> pd.DataFrame:
         key = (scenario.name, scenario.digest(), self.weeks, tuple(seeds))
         if key not in self._runs:
-            self._runs[key] = run_batch([scenario], seeds, self.weeks, self.workers).summary()
+            self._runs[key] = self._run(scenario, seeds)
         return self._runs[key]
+
+    def _run(self, scenario: Scenario, seeds: list[int]) -> pd.DataFrame:
+        """Summaries of ``scenario`` on ``seeds``: those in the run cache, the rest run now
+        (and then cached)."""
+        if self.cache is None:
+            return run_batch([scenario], seeds, self.weeks, self.workers).summary()
+        key = self.cache.key(scenario.digest(), self.weeks)
+        rows = self.cache.get(key, seeds)
+        missing = [seed for seed in seeds if seed not in rows]
+        if missing:
+            fresh = run_batch([scenario], missing, self.weeks, self.workers).summary()
+            new = {int(r["seed"]): r for r in fresh.drop(columns="scenario").to_dict("records")}
+            self.cache.put(key, new)
+            rows.update(new)
+        frame = pd.DataFrame([rows[seed] for seed in seeds])
+        frame.insert(0, "scenario", scenario.name)
+        return frame
 
     def differences(self, x: np.ndarray, seeds: list[int] | None = None) -> pd.DataFrame:
         """Per target KPI at levers ``x``: the target and the median paired % difference

@@ -8,14 +8,11 @@ seed, never on the number of workers or the order runs finish in.
 
 from __future__ import annotations
 
-import _thread
-import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
 from typing import Any
 
@@ -23,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from gtmsim.experiments.capacity import plan_memory
-from gtmsim.experiments.processes import POOL_PARENT, die_with_parent
+from gtmsim.experiments.executors import Executor, LocalExecutor, as_executor, local_workers
+from gtmsim.experiments.processes import pool_context  # noqa: F401  (re-exported for tests)
 from gtmsim.experiments.summary import summarise_run
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.scenario import Scenario
@@ -94,11 +92,12 @@ def run_batch(
     scenarios: Sequence[Scenario],
     seeds: Sequence[int],
     weeks: int,
-    workers: int = 1,
+    workers: int | Executor = 1,
     on_done: Callable[[], None] | None = None,
     keep_partial: bool = False,
 ) -> Batch:
-    """Run every scenario on every seed. ``workers`` > 1 uses a process pool.
+    """Run every scenario on every seed. ``workers`` > 1 uses a process pool; an executor
+    (:mod:`gtmsim.experiments.executors`) runs them there, e.g. on a Dask cluster.
 
     On Ctrl-C the KeyboardInterrupt goes on to the caller, so no computation silently carries
     on with fewer seeds; with ``keep_partial`` (for callers that save what finished, like
@@ -108,7 +107,8 @@ def run_batch(
     """
     batch = Batch(list(scenarios), list(seeds), weeks)
     runs = len(batch.scenarios) * len(batch.seeds)
-    workers = plan_memory(batch.scenarios, runs, weeks, workers).workers
+    fitting = plan_memory(batch.scenarios, runs, weeks, local_workers(workers)).workers
+    workers = fitting if isinstance(workers, int) else workers
     specs = [scenario.model_dump_json() for scenario in batch.scenarios]
     tasks = {
         (i, j): (spec, seed, weeks)
@@ -127,61 +127,33 @@ def run_batch(
 def map_tasks[K, T, R](
     function: Callable[[T], R],
     tasks: dict[K, T],
-    workers: int = 1,
+    workers: int | Executor = 1,
     on_done: Callable[[], None] | None = None,
     into: dict[K, R] | None = None,
 ) -> dict[K, R]:
-    """Apply a picklable top-level ``function`` to every task, in this process or in a pool of
-    up to ``workers`` processes (never more than there are tasks); results are stored under
-    each task's key as they finish (so a Ctrl-C leaves the finished ones in ``into``), and
-    ``on_done`` is called after each."""
+    """Apply a picklable top-level ``function`` to every task on an executor (``workers``: a
+    number of local processes, never more than there are tasks, or an executor such as a
+    :class:`~gtmsim.experiments.executors.DaskExecutor`); results are stored under each task's
+    key as they finish (so a Ctrl-C leaves the finished ones in ``into``), and ``on_done`` is
+    called after each. A task that raises stops the rest and the error goes on to the caller."""
     results: dict[K, R] = {} if into is None else into
-    workers = min(workers, len(tasks))  # never start more processes than there are tasks
-    if workers <= 1:
-        for key, task in tasks.items():
-            results[key] = function(task)
-            if on_done:
-                on_done()
-        return results
-    context = pool_context()
-    # workers die with their parent (forked) or with the fork server, which exits with it
-    parent = os.getpid() if context.get_start_method() == "fork" else None
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(parent,)
-    )
-    try:
-        futures = {pool.submit(function, task): key for key, task in tasks.items()}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            if on_done:
-                on_done()
-    except BaseException:  # Ctrl-C or a failed task: stop the rest instead of waiting for it
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    executor = as_executor(workers)
+    if isinstance(executor, LocalExecutor):  # never start more processes than there are tasks
+        executor = LocalExecutor(min(executor.workers, max(1, len(tasks))))
+
+    def store(keyed: tuple[K, R]) -> None:
+        key, result = keyed
+        results[key] = result
+        if on_done:
+            on_done()
+
+    executor.run(partial(_keyed, function), tasks.items(), store)
     return results
 
 
-def pool_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start. A parent running one Python thread (the CLI, a script)
-    forks: fast, and scripts need no ``if __name__ == "__main__"`` guard. A parent with other
-    Python threads (pytest-xdist, a notebook or dashboard server) uses a fork server instead,
-    since forking a threaded process can deadlock; the model is preloaded there so workers
-    start fast. Threads are counted with ``_thread._count()``, which also sees threads started
-    without the threading module (execnet's, in pytest-xdist), and not the native threads of
-    numerical libraries, which forking does not disturb."""
-    if _other_python_threads() == 0 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    context = multiprocessing.get_context("forkserver")
-    os.environ[POOL_PARENT] = str(os.getpid())  # read by forkserver_guard
-    context.set_forkserver_preload(["gtmsim.experiments.forkserver_guard", "gtmsim.model.growth"])
-    return context
-
-
-def _other_python_threads() -> int:
-    """Python threads running besides the main one, however they were started."""
-    count = getattr(_thread, "_count", None)
-    return count() if count is not None else threading.active_count() - 1
+def _keyed[K, T, R](function: Callable[[T], R], item: tuple[K, T]) -> tuple[K, R]:
+    key, task = item
+    return key, function(task)
 
 
 def default_workers() -> int:

@@ -331,3 +331,57 @@ def series_bytes(frame: pd.DataFrame, digest: str) -> bytes:
     with ipc.new_stream(sink, table.schema, options=options) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+class RunCache:
+    """Summaries of finished runs in ``DIR/runs.sqlite``, keyed by the scenario's digest, the
+    weeks and the seed, committed batch by batch: a long procedure made of many batches (a
+    calibration) that is interrupted and started again over the same folder reuses every run
+    it finished. A run depends only on its scenario, weeks and seed, so a reused summary is the
+    one a new run would give (numbers round-trip exactly through JSON)."""
+
+    FILE = "runs.sqlite"
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / self.FILE
+        try:
+            self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute(
+                "CREATE TABLE IF NOT EXISTS runs (key TEXT NOT NULL, seed INTEGER NOT NULL, "
+                "summary TEXT NOT NULL, PRIMARY KEY (key, seed))"
+            )
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"{self.path}: not a readable run cache ({err}); delete it (it only saves time) "
+                "and run again."
+            ) from None
+
+    @staticmethod
+    def key(digest: str, weeks: int) -> str:
+        return f"{digest}:{weeks}"
+
+    def get(self, key: str, seeds: list[int]) -> dict[int, dict]:
+        """The stored summaries of ``seeds`` under ``key`` (only those present)."""
+        marks = ", ".join("?" for _ in seeds)
+        rows = self.connection.execute(
+            f"SELECT seed, summary FROM runs WHERE key = ? AND seed IN ({marks})", (key, *seeds)
+        )
+        return {seed: json.loads(summary) for seed, summary in rows}
+
+    def put(self, key: str, summaries: dict[int, dict]) -> None:
+        """Store summaries (seed -> row) under ``key`` in one transaction."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?)",
+                [(key, seed, json.dumps(row)) for seed, row in summaries.items()],
+            )
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self.connection.close()
