@@ -24,6 +24,14 @@ def short(factor: str) -> str:
     return factor.rsplit(".", 1)[-1]
 
 
+def compact(value: float) -> str:
+    """A cell label: 1.66M, 87.9k, 52.5, 0.231."""
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
 def _grid(n: int) -> tuple[int, int]:
     columns = min(n, 2)
     return (n + columns - 1) // columns, columns
@@ -79,7 +87,27 @@ def plot_two_factor_heatmaps(tables: dict[str, pd.DataFrame]) -> Figure:
         ax.set_ylabel(short(str(table.index.name)))
         ax.set_title(kpi_label(kpi))
         ax.grid(False)
-        fig.colorbar(image, ax=ax, shrink=0.85)
+        large = np.nanmax(np.abs(table.to_numpy(dtype=float))) >= 1000
+        fig.colorbar(
+            image,
+            ax=ax,
+            shrink=0.85,
+            format=FuncFormatter(lambda v, _: compact(v)) if large else None,
+        )
+        values = table.to_numpy(dtype=float)
+        middle = np.nanmean(values)
+        for (row, column), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                text = compact(value)
+                ax.text(
+                    column,
+                    row,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="black" if value > middle else "white",
+                )
     for ax in axes[len(tables) :]:
         ax.set_visible(False)
     fig.suptitle("Mean over seeds")
@@ -130,6 +158,8 @@ def plot_morris(indices: pd.DataFrame) -> Figure:
                 xytext=(4, 4),
                 fontsize=9,
             )
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("mu* (mean |effect| over the range)")
         ax.set_ylabel("sigma (spread of effects)")
         ax.set_title(kpi_label(kpi) + (f"\n{group}" if group else ""))
