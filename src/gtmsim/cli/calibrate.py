@@ -13,6 +13,7 @@ import click
 from gtmsim.cli.group import console, errors
 from gtmsim.cli.options import (
     out_option,
+    parse_pairs,
     progress_bar,
     prospects_option,
     workers_option,
@@ -44,20 +45,6 @@ def _pairs(mapping: dict, separator: str) -> tuple[str, ...]:
 SURVEY_TARGETS = _pairs(defaults.SURVEY_TARGETS, "")
 DEFAULT_LEVERS = _pairs(defaults.CALIBRATION_LEVERS, ":")
 DEFAULT_ARMS = _pairs(defaults.CALIBRATION_ARMS, ",")
-
-
-def parse_pairs(items: tuple[str, ...], what: str, option: str) -> dict[str, str]:
-    """``key=value`` strings to a dict, with an error that shows the expected form."""
-    pairs: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise click.BadParameter(f"{item!r}: expected {what}", param_hint=option)
-        if key in pairs:
-            raise click.BadParameter(f"{key} is given twice; give it once", param_hint=option)
-        pairs[key] = value
-    return pairs
 
 
 def parameter_value(scenario: Scenario, key: str, option: str) -> object:

@@ -154,3 +154,27 @@ def run_options(default_seeds: str):
         return command
 
     return decorate
+
+
+def parse_pairs(items: tuple[str, ...], what: str, option: str) -> dict[str, str]:
+    """``key=value`` strings to a dict, with an error that shows the expected form."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise click.BadParameter(f"{item!r}: expected {what}", param_hint=option)
+        if key in pairs:
+            raise click.BadParameter(f"{key} is given twice; give it once", param_hint=option)
+        pairs[key] = value
+    return pairs
+
+
+figure_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default="png",
+    show_default=True,
+    help="Image format of the figures.",
+)

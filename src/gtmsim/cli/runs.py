@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gtmsim.cli.group import console, errors
-from gtmsim.cli.options import progress_bar, run_options, workers_that_fit
+from gtmsim.cli.options import figure_format_option, progress_bar, run_options, workers_that_fit
 from gtmsim.experiments.defaults import COMPARE_SCENARIOS, COMPARE_SEEDS, RUN_SCENARIOS
 from gtmsim.outputs.terminal import shown
 
@@ -122,14 +122,7 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
 
 @click.command()
 @click.argument("results_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
-    default="png",
-    show_default=True,
-    help="Image format of the figures.",
-)
+@figure_format_option
 def plot(results_dir: Path, fmt: str) -> None:
     """Redraw every figure of RESULTS_DIR from its saved results (the model is not run).
 

@@ -9,22 +9,17 @@ from pathlib import Path
 import click
 
 from gtmsim.cli.group import console, errors
-from gtmsim.cli.options import chosen_dask, progress_bar, workers_option
+from gtmsim.cli.options import (
+    chosen_dask,
+    figure_format_option,
+    parse_pairs,
+    progress_bar,
+    workers_option,
+)
 from gtmsim.experiments.defaults import MAX_PROSPECTS, MAX_SEEDS, MAX_WEEKS
 from gtmsim.outputs.terminal import shown
 
 DEFAULT_SWEEP = "handoff-delay"
-
-
-def pairs(items: tuple[str, ...], form: str, option: str) -> dict[str, str]:
-    """``KEY=VALUE`` strings to a dict, with a clear error naming the option."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise click.BadParameter(f"{item!r}: write {form}", param_hint=option)
-        out[key.strip()] = value.strip()
-    return out
 
 
 def build_spec(source: str | None, options: dict):
@@ -51,14 +46,14 @@ def build_spec(source: str | None, options: dict):
     else:
         grid = {
             k: [parse_value(v) for v in value.split(",") if v.strip()]
-            for k, value in pairs(
+            for k, value in parse_pairs(
                 options["grid"],
                 "KEY=V1,V2,..., e.g. organisation.handoff_delay_hours=1,24,48",
                 "--grid",
             ).items()
         }
         ranges = {}
-        for key, value in pairs(
+        for key, value in parse_pairs(
             options["range"], "KEY=LOW:HIGH, e.g. organisation.cross_skilling=0:1", "--range"
         ).items():
             try:
@@ -308,14 +303,7 @@ def export(folder: Path, fmt: str) -> None:
     metavar="KPI",
     help="KPI to analyse (summary.csv column). Repeatable [default: the sweep's outcomes].",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
-    default="png",
-    show_default=True,
-    help="Figure format.",
-)
+@figure_format_option
 def analyse(folder: Path, outcome: tuple[str, ...], fmt: str) -> None:
     """Analyse the sweep in FOLDER from its store: one factor -> each KPI against it with its
     band over seeds; two -> heatmaps; a sobol:N design -> Sobol first-order and total indices
