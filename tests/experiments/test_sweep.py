@@ -344,3 +344,42 @@ def test_compare_runs_on_dask_with_the_same_results(tmp_path):
         )
     for table in ("summary.csv", "timeseries.csv"):
         assert (tmp_path / "dask" / table).read_bytes() == (tmp_path / "local" / table).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--status", "x", "--export", "x"], "give one of them"),
+        (["--status", "x", "--seeds", "4"], "--seeds would be ignored"),
+        (["--format", "parquet"], "--format goes with --export"),
+        (["--workers", "2", "--dask", "local:2"], "give one"),
+        (["./nosuch.toml"], "no such sweep file"),
+    ],
+)
+def test_options_that_conflict_are_refused_not_ignored(arguments, message, tmp_path):
+    done = subprocess.run(
+        [*GTMSIM, "sweep", *arguments], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert message in " ".join(done.stderr.split())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_analyse_leaves_out_a_kpi_no_run_defines(tmp_path):
+    """26-week runs have no NRR or ARR growth rate (both need a year): a Morris analysis says
+    so and analyses the rest instead of failing."""
+    spec = SweepSpec(
+        "separate",
+        Factors({}, {"organisation.cross_skilling": (0.0, 1.0)}),
+        Design("morris", 2, 1),
+        seeds=1,
+        weeks=26,
+        prospects=2_000,
+        outcomes=["nrr", "cum_mqls"],
+    )
+    run_sweep(spec, tmp_path / "s")
+    done = subprocess.run(
+        [*GTMSIM, "analyse", str(tmp_path / "s")], capture_output=True, text=True, check=True
+    )
+    assert "nrr has no value in any run" in " ".join(done.stderr.split())
+    assert (tmp_path / "s" / "analysis" / "morris.csv").is_file()

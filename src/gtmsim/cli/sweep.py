@@ -22,11 +22,75 @@ from gtmsim.outputs.terminal import shown
 DEFAULT_SWEEP = "handoff-delay"
 
 
+def is_sweep_file(path: Path) -> bool:
+    """Whether ``path`` is a sweep file (a [sweep] table) rather than a scenario file; a file
+    that is not TOML at all gets the sweep files' error."""
+    import tomllib
+
+    from gtmsim.model.scenario_files import ScenarioError
+
+    try:
+        return "sweep" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ScenarioError(
+            f"{path}: not a readable TOML file ({err}). A sweep file has a [sweep] table; "
+            f"see scenarios/sweeps/{DEFAULT_SWEEP}.toml."
+        ) from None
+
+
+#: Options that describe a sweep to run (refused with --status or --export).
+RUN_OPTIONS = (
+    "grid",
+    "range",
+    "sample",
+    "design_seed",
+    "seeds",
+    "weeks",
+    "prospects",
+    "base_seed",
+    "outcome",
+    "out",
+    "workers",
+)
+
+
+def refuse_conflicts(context: click.Context, sweep: str | None, options: dict) -> None:
+    """One paragraph for options that make no sense together, instead of ignoring some."""
+    from click.core import ParameterSource
+
+    def given(name: str) -> bool:
+        return context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+    reading = [o for o in ("status_dir", "export_dir") if options[o] is not None]
+    flags = {"status_dir": "--status", "export_dir": "--export"}
+    if len(reading) == 2:
+        raise click.UsageError("--status and --export: give one of them (each reads a sweep).")
+    if reading:
+        extra = [f"--{n.replace('_', '-')}" for n in RUN_OPTIONS if given(n)] + (
+            ["SWEEP"] if sweep else []
+        )
+        if context.meta.get("gtmsim.dask"):
+            extra.append("--dask")
+        if extra:
+            raise click.UsageError(
+                f"{flags[reading[0]]} reads the sweep in a folder and runs nothing, so "
+                f"{', '.join(extra)} would be ignored; leave them out, or run the sweep "
+                "without --status/--export."
+            )
+    if given("fmt") and options["export_dir"] is None:
+        raise click.UsageError("--format goes with --export (the format of the exported files).")
+    if given("workers") and context.meta.get("gtmsim.dask"):
+        raise click.UsageError(
+            "--workers and --dask: give one (--workers runs local processes, --dask runs on "
+            "the cluster's workers)."
+        )
+
+
 def build_spec(source: str | None, options: dict):
     """The sweep the arguments describe: a sweep file, or a scenario with --grid/--range."""
     from gtmsim.experiments.design import Design, Factors
     from gtmsim.experiments.sweep_spec import SweepSpec, parse_value
-    from gtmsim.model.scenario_files import read_toml, shipped_dir
+    from gtmsim.model.scenario_files import shipped_dir
 
     factors_given = options["grid"] or options["range"]
     if source is None and not factors_given:
@@ -36,7 +100,13 @@ def build_spec(source: str | None, options: dict):
         named = shipped_dir() / "sweeps" / f"{source}.toml"
         if source and named.is_file() and not factors_given:
             path = named
-    if path is not None and path.is_file() and "sweep" in read_toml(path):
+    if path is not None and not path.is_file() and not factors_given:
+        raise click.UsageError(
+            f"{source}: no such sweep file. Give a sweep file (see "
+            f"{shipped_dir() / 'sweeps' / (DEFAULT_SWEEP + '.toml')}), the name of a shipped "
+            "sweep, or a scenario with --grid/--range factors."
+        )
+    if path is not None and path.is_file() and is_sweep_file(path):
         spec = SweepSpec.from_file(path)
         if factors_given:
             raise click.UsageError(
@@ -196,7 +266,7 @@ def sweep(sweep: str | None, **options) -> None:
       gtmsim sweep                                   # the shipped handoff-delay sweep
       gtmsim sweep separate --grid organisation.handoff_delay_hours=1,24,48 --seeds 20
       gtmsim sweep integrated --range organisation.cross_skilling=0:1 \\
-          --range organisation.meeting_interval_weeks=1:13 --sample sobol:64 --n 5000
+          --range organisation.handoff_leakage=0:0.3 --sample sobol:64 --n 5000
       gtmsim sweep my-sweep.toml --dask tcp://10.0.0.5:8786
       gtmsim sweep --status results/sweep-separate-1a2b3c4d
       gtmsim analyse results/sweep-separate-1a2b3c4d
@@ -205,17 +275,20 @@ def sweep(sweep: str | None, **options) -> None:
     outcomes) and [sweep.grid] / [sweep.range] tables of factors; every folder gets one as
     sweep.toml. Keys are parameters as in `gtmsim reference`.
     """
+    refuse_conflicts(click.get_current_context(), sweep, options)
     if options["status_dir"] is not None:
         return print_status(options["status_dir"])
     if options["export_dir"] is not None:
         return export(options["export_dir"], options["fmt"])
     from gtmsim.experiments.executors import LocalExecutor
     from gtmsim.experiments.runner import default_workers
+    from gtmsim.experiments.store import SweepStore
     from gtmsim.experiments.sweep import plan_sweep, run_sweep
 
     spec = build_spec(sweep, options)
     plan = plan_sweep(spec)  # every key and value checked before a folder is made
     folder = options["out"] or default_folder(spec)
+    SweepStore.check_folder(folder, spec.digest())  # refused before anything is printed or run
     executor = chosen_dask() or LocalExecutor(options["workers"] or default_workers())
     if not isinstance(executor, LocalExecutor):
         executor.connect()  # an unreachable scheduler fails here, before the folder is made
@@ -319,6 +392,7 @@ def analyse(folder: Path, outcome: tuple[str, ...], fmt: str) -> None:
 
     from gtmsim.experiments.sensitivity import analyse as analyse_summary
     from gtmsim.experiments.store import SweepStore
+    from gtmsim.experiments.sweep import sweep_status
     from gtmsim.experiments.sweep_spec import SweepSpec
     from gtmsim.model.kpis import SUMMARY
     from gtmsim.outputs.figures import save_figure
@@ -339,6 +413,33 @@ def analyse(folder: Path, outcome: tuple[str, ...], fmt: str) -> None:
         )
     if summary.empty:
         raise click.UsageError(f"{folder}: no run is stored yet; run the sweep first.")
+    status = sweep_status(folder)
+    if status.done < status.total:
+        errors.print(
+            f"Note: the sweep is not finished ({status.done:,} of {status.total:,} runs done); "
+            "this analyses what is stored.",
+            highlight=False,
+        )
+    never = [k for k in outcomes if summary[k].isna().all()]
+    sometimes = {k: int(summary[k].isna().sum()) for k in outcomes if k not in never}
+    if never:
+        errors.print(
+            f"Note: {', '.join(never)} {'has' if len(never) == 1 else 'have'} no value in any "
+            "run (ARR growth and NRR need at "
+            "least 52 weeks; CAC needs a customer won): left out.",
+            highlight=False,
+        )
+    for kpi, missing in sometimes.items():
+        if missing:
+            errors.print(
+                f"Note: {kpi} is undefined in {missing:,} of {len(summary):,} runs (e.g. no "
+                "customer won, so no CAC): means use the others, and Sobol or Morris indices, "
+                "which need every design point, are not computed for it.",
+                highlight=False,
+            )
+    outcomes = [k for k in outcomes if k not in never]
+    if not outcomes:
+        raise click.UsageError("no outcome has a value in any run; choose others with --outcome.")
     result = analyse_summary(
         summary,
         list(spec.factors.grid),
@@ -350,6 +451,8 @@ def analyse(folder: Path, outcome: tuple[str, ...], fmt: str) -> None:
     tables_dir, figures_dir = folder / "analysis", folder / "figures"
     tables_dir.mkdir(exist_ok=True)
     figures_dir.mkdir(exist_ok=True)
+    for stale in [*tables_dir.glob("*.csv"), *figures_dir.glob(f"*.{fmt}")]:
+        stale.unlink()  # an earlier analysis's tables must not sit beside these
     written = []
 
     def show(title: str, frame, digits: int = 3) -> None:

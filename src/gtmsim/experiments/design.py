@@ -106,6 +106,7 @@ def design_points(factors: Factors, design: Design) -> pd.DataFrame:
     """Every design point: grid combinations crossed with the sampled range design, one row per
     point (index = point number, from 0), one column per factor, integers rounded."""
     sampled = sampled_points(factors.ranges, design)
+    sampled = sampled.map(lambda v: float(f"{v:.12g}"))  # 0.19999999999999998 -> 0.2
     for name in factors.integer & set(sampled.columns):
         sampled[name] = sampled[name].round().astype(int)
     if not factors.grid:

@@ -144,7 +144,7 @@ class DaskExecutor:
                     n_workers=self.local_workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: no clash with 8787
                 )
                 self._client = Client(self._cluster)
             else:

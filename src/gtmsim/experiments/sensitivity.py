@@ -200,7 +200,8 @@ def analyse(
     for factor in grid:
         result.responses[factor] = factor_response(summary, factor, outcomes)
     if len(grid) == 2 and not ranges:
-        result.heatmaps = {k: two_factor_grid(summary, grid[0], grid[1], k) for k in outcomes}
+        tables = {k: two_factor_grid(summary, grid[0], grid[1], k) for k in outcomes}
+        result.heatmaps = {k: v for k, v in tables.items() if v.notna().to_numpy().any()}
     if ranges and design == "sobol":
         result.sobol = sobol_indices(summary, ranges, outcomes, grid, seed)
     elif ranges and design == "morris":

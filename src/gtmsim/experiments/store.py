@@ -19,6 +19,7 @@ pandas, polars and DuckDB read directly). The SQLite file itself opens in DuckDB
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -87,9 +88,10 @@ class SweepStore:
     # --- opening ------------------------------------------------------------------------
 
     @classmethod
-    def create_or_open(cls, folder: Path, sweep_digest: str, spec_toml: str) -> SweepStore:
-        """Open the store of this sweep in ``folder``, creating it if the folder is new or
-        empty; StoreError if the folder holds something else, or another sweep."""
+    def check_folder(cls, folder: Path, sweep_digest: str) -> None:
+        """StoreError, before anything is made, if ``folder`` cannot hold this sweep: a file,
+        a non-empty folder that holds no sweep, a folder holding another sweep, or a path
+        that cannot be created."""
         store = cls(folder)
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"{folder}: exists and is not a folder; choose another --out.")
@@ -98,10 +100,40 @@ class SweepStore:
                 f"{folder}: the folder is not empty and holds no sweep ({DATABASE}); choose "
                 "another --out, or an empty or new folder."
             )
-        folder.mkdir(parents=True, exist_ok=True)
+        if store.path.is_file():
+            store._connect()
+            stored = store.meta("sweep_digest")
+            store.close()
+            if stored is not None and stored != sweep_digest:
+                raise StoreError(
+                    f"{folder}: holds a different sweep (another base scenario, factors, "
+                    f"design, weeks or root seed; see {folder / 'sweep.toml'}). Adding seeds "
+                    "extends a sweep; anything else needs another --out."
+                )
+            return
+        parent = next((p for p in folder.absolute().parents if p.exists()), None)
+        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise StoreError(
+                f"{folder}: cannot be created ({parent} is not a folder you can write to); "
+                "give --out a folder you can write to."
+            )
+
+    @classmethod
+    def create_or_open(cls, folder: Path, sweep_digest: str, spec_toml: str) -> SweepStore:
+        """Open the store of this sweep in ``folder``, creating it if the folder is new or
+        empty; StoreError if the folder holds something else, or another sweep. ``spec_toml``
+        is written as ``sweep.toml``."""
+        cls.check_folder(folder, sweep_digest)
+        store = cls(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(
+                f"{folder}: cannot be created ({err.strerror or err}); give --out a folder you "
+                "can write to."
+            ) from None
         store._connect()
-        stored = store.meta("sweep_digest")
-        if stored is None:
+        if store.meta("sweep_digest") is None:
             with store._transaction() as db:
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
@@ -111,14 +143,7 @@ class SweepStore:
                         ("created", datetime.now(UTC).isoformat(timespec="seconds")),
                     ],
                 )
-        elif stored != sweep_digest:
-            store.close()
-            raise StoreError(
-                f"{folder}: holds a different sweep (another base scenario, factors, design, "
-                f"weeks or root seed; see {folder / 'sweep.toml'}). Adding seeds extends a "
-                "sweep; anything else needs another --out."
-            )
-        (folder / "sweep.toml").write_text(spec_toml, encoding="utf-8")  # this call's seeds
+        (folder / "sweep.toml").write_text(spec_toml, encoding="utf-8")
         store.recover()
         return store
 
@@ -265,7 +290,9 @@ class SweepStore:
         """One row per design point and replicate that has run: status, error, seconds."""
         frame = pd.read_sql_query("SELECT * FROM runs", self.connection)
         frame = self.points()[["point", "digest"]].merge(frame, on="digest", how="inner")
-        return frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+        frame = frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+        front = ["point", "replicate", "seed"]
+        return frame[front + [c for c in frame.columns if c not in front]]
 
     def summaries(self) -> pd.DataFrame:
         """One row per design point and replicate done: point, replicate, seed, the point's
@@ -276,6 +303,7 @@ class SweepStore:
         factors = [c for c in points.columns if c not in ("point", "digest")]
         frame = points.merge(frame, on="digest", how="inner")
         frame = frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+        frame[list(SUMMARY)] = frame[list(SUMMARY)].astype(float)  # NULL (undefined) -> NaN
         front = ["point", "replicate", "seed", *factors]
         return frame[front + [c for c in frame.columns if c not in front and c != "digest"]]
 

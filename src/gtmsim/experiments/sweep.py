@@ -5,6 +5,7 @@ executor and commit each as it arrives.
 
     from gtmsim.experiments.sweep import run_sweep
     from gtmsim.experiments.sweep_spec import SweepSpec
+from gtmsim.model.scenario_files import ScenarioError
     outcome = run_sweep(SweepSpec.from_file(Path("my-sweep.toml")), Path("results/my-sweep"))
 
 Runs go replicate by replicate (every design point on seed 0, then on seed 1, ...), so an
@@ -18,7 +19,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gtmsim.experiments.executors import DaskExecutor, LocalExecutor
@@ -27,6 +28,7 @@ from gtmsim.experiments.store import RunResult, SweepStore, series_bytes
 from gtmsim.experiments.summary import summarise_run
 from gtmsim.experiments.sweep_spec import SweepSpec
 from gtmsim.model.scenario import Scenario
+from gtmsim.model.scenario_files import ScenarioError
 
 #: One run to do: scenario JSON, seed, weeks, its digest, replicate number.
 Task = tuple[str, int, int, str, int]
@@ -88,6 +90,20 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     return SweepPlan(spec, digests, spec.seed_list())
 
 
+def recorded_spec(spec: SweepSpec, folder: Path) -> SweepSpec:
+    """The sweep as ``folder/sweep.toml`` should record it: ``spec``, with as many seeds as any
+    earlier call ran there (a call with fewer seeds reuses some runs, it does not shrink the
+    sweep), and the outcomes of this call."""
+    path = folder / "sweep.toml"
+    if not path.is_file():
+        return spec
+    try:
+        earlier = SweepSpec.from_file(path).seeds
+    except ScenarioError:
+        return spec
+    return replace(spec, seeds=max(spec.seeds, earlier))
+
+
 @dataclass
 class SweepOutcome:
     """What a call of :func:`run_sweep` did."""
@@ -111,7 +127,7 @@ def run_sweep(
     outcome before the first run (to size a progress bar), ``on_result`` each run as it is
     committed. Ctrl-C stops it with every finished run stored (``interrupted`` set)."""
     plan = plan_sweep(spec)
-    store = SweepStore.create_or_open(folder, spec.digest(), spec.to_toml())
+    store = SweepStore.create_or_open(folder, spec.digest(), recorded_spec(spec, folder).to_toml())
     try:
         points = spec.points
         settings = [

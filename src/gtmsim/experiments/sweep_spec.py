@@ -175,7 +175,12 @@ class SweepSpec:
     @cached_property
     def base(self) -> Scenario:
         """The base scenario (resized to ``prospects`` if set)."""
-        scenario = load_scenario(find_scenario(self.scenario, relative_to=self.relative_to))
+        try:
+            scenario = load_scenario(find_scenario(self.scenario, relative_to=self.relative_to))
+        except ScenarioError as err:
+            if self.relative_to is None:
+                raise
+            raise ScenarioError(f"{self.source}: sweep.scenario: {err}") from None
         return resized(scenario, self.prospects) if self.prospects else scenario
 
     def check(self) -> None:

@@ -44,7 +44,8 @@ def plot_factor_response(response: pd.DataFrame, factor: str, runs_per_value: in
     rows, columns = _grid(len(kpis))
     fig = Figure(figsize=(5.2 * columns, 3.6 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    numeric = pd.api.types.is_numeric_dtype(response[factor])
+    column = response[factor]
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
     for ax, kpi in zip(axes, kpis, strict=False):
         data = response[response["kpi"] == kpi]
         x = data[factor] if numeric else np.arange(len(data))
@@ -129,10 +130,14 @@ def plot_sobol(indices: pd.DataFrame) -> Figure:
         )
         ax.barh(y + 0.2, data["ST"], 0.4, xerr=data["ST_conf"], label="total", color=OKABE_ITO[1])
         ax.set_yticks(y, [short(f) for f in data["factor"]])
-        ax.set_xlim(min(0, float(data["S1"].min()) - 0.05), 1.05)
+        low = min(0.0, float((data["S1"] - data["S1_conf"]).min()))
+        high = max(1.0, float((data["ST"] + data["ST_conf"]).max()))
+        ax.set_xlim(low - 0.05, high + 0.05)
+        ax.set_xlabel("share of variance")
         ax.set_title(kpi_label(kpi) + (f"\n{group}" if group else ""))
         ax.invert_yaxis()
-    axes[0].legend(loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle("Sobol indices: share of the variance of the mean over seeds (95% intervals)")
