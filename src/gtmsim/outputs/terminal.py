@@ -18,3 +18,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def shown(text: object) -> str:
     """``text`` for rich output: control characters (escape sequences) dropped, markup escaped."""
     return escape(_CONTROL.sub("", str(text)))
+
+
+def compact(value: float) -> str:
+    """A number in a few characters, for narrow tables and figure labels: 3.07M, 87.9k, 52.5,
+    0.231, -1.5k; ``n/a`` for NaN."""
+    if value != value:  # NaN
+        return "n/a"
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"

@@ -11,6 +11,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from gtmsim.model.kpis import KPIS
 from gtmsim.outputs.plots.style import OKABE_ITO, money, styled
+from gtmsim.outputs.terminal import compact
 
 
 def kpi_label(kpi: str) -> str:
@@ -22,14 +23,6 @@ def kpi_label(kpi: str) -> str:
 def short(factor: str) -> str:
     """The last part of a dotted key, for axes: organisation.handoff_delay_hours -> handoff_delay_hours."""
     return factor.rsplit(".", 1)[-1]
-
-
-def compact(value: float) -> str:
-    """A cell label: 1.66M, 87.9k, 52.5, 0.231."""
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def _grid(n: int) -> tuple[int, int]:
