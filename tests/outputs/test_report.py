@@ -109,7 +109,15 @@ def check_kpi_table(folder: Path, markdown: str, html: str) -> None:
             low, mid, high = (format_value(v, row.unit) for v in (row.low, row.median, row.high))
             cells.append(f"{mid} [{low}, {high}]")
             if i:
-                cells.append(format_diff(row.diff_pct_median, row.diff_pct_low, row.diff_pct_high))
+                cells.append(
+                    format_diff(
+                        row.diff_pct_median,
+                        row.diff_pct_low,
+                        row.diff_pct_high,
+                        (row.diff_pct_ci_low, row.diff_pct_ci_high),
+                        (row.better, row.paired),
+                    )
+                )
         expected.append(cells)
     assert table_rows(section(markdown, "Key results")) == expected
     cells = re.findall(r"<td[^>]*>(.*?)</td>", html)

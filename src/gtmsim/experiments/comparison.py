@@ -27,6 +27,58 @@ def median_interval(values: pd.Series | np.ndarray) -> tuple[float, float, float
     return float(mid), float(low), float(high)
 
 
+#: KPIs for which lower is better (costs, times, losses); for every other KPI higher is better.
+LOWER_IS_BETTER = frozenset(
+    {
+        "cac",
+        "cac_sales_led",
+        "cac_payback_months",
+        "cost_per_lead",
+        "sales_cycle_weeks",
+        "response_hours",
+        "churned_arr",
+        "churned_customers",
+        "logo_churn",
+        "leads_leaked",
+        "leads_rejected",
+        "leads_ignored",
+        "marketing_spend",
+        "sales_cost",
+    }
+)
+#: Confidence level of the interval around a median difference.
+CI_LEVEL = 0.95
+
+
+def median_ci(values: pd.Series | np.ndarray, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Distribution-free confidence interval of the median (order statistics): the j-th and
+    k-th smallest values, with j and k the binomial(n, 1/2) quantiles that cover at least
+    ``level`` (20 values: the 6th and 15th smallest, 95.9%). NaNs with fewer than 6 values (no
+    interval reaches 95% then)."""
+    from scipy import stats  # here, not at import: the CLI's start stays fast
+
+    clean = np.sort(pd.Series(values, dtype=float).dropna().to_numpy())
+    n = len(clean)
+    # [x_(k), x_(n-k+1)] covers the median with probability 1 - 2 P(B <= k - 1), B ~ Bin(n, 1/2)
+    ks = [k for k in range(1, n // 2 + 1) if 1 - 2 * stats.binom.cdf(k - 1, n, 0.5) >= level]
+    if not ks:
+        return float("nan"), float("nan")
+    k = max(ks)
+    return float(clean[k - 1]), float(clean[n - k])
+
+
+def better_count(summary: pd.DataFrame, kpi: str, scenario: str, baseline: str) -> tuple[int, int]:
+    """On how many paired seeds ``scenario`` is better than ``baseline`` on ``kpi`` (lower for
+    :data:`LOWER_IS_BETTER` KPIs, else higher; ties are not better), and out of how many
+    seeds on which both are defined."""
+    a = summary.loc[summary["scenario"] == baseline].set_index("seed")[kpi]
+    b = summary.loc[summary["scenario"] == scenario].set_index("seed")[kpi]
+    a, b = a.align(b, join="inner")
+    both = a.notna() & b.notna()
+    better = b[both] < a[both] if kpi in LOWER_IS_BETTER else b[both] > a[both]
+    return int(better.sum()), int(both.sum())
+
+
 def paired_relative_differences(
     summary: pd.DataFrame, kpi: str, scenario: str, baseline: str
 ) -> pd.Series:
@@ -51,18 +103,23 @@ def unpaired_relative_differences(
 
 
 def comparison_table(summary: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    """One row per (KPI, scenario): median and 90% interval, and the paired % difference
-    against the first scenario with its 90% interval (NaN for the first scenario itself)."""
+    """One row per (KPI, scenario): median and 90% interval over seeds, and against the first
+    scenario (NaN or 0 for the first itself): the median paired % difference, the 90% interval
+    of the paired differences over seeds (their spread), the 95% confidence interval of their
+    median, and on how many of the paired seeds it is better."""
     baseline = scenarios[0]
     rows = []
     for kpi, (label, unit) in COMPARED.items():
         for name in scenarios:
             mid, low, high = median_interval(summary.loc[summary["scenario"] == name, kpi])
             if name == baseline:
-                d_mid = d_low = d_high = float("nan")
+                d_mid = d_low = d_high = ci_low = ci_high = float("nan")
+                better = paired = 0
             else:
                 diffs = paired_relative_differences(summary, kpi, name, baseline)
                 d_mid, d_low, d_high = median_interval(diffs)
+                ci_low, ci_high = median_ci(diffs)
+                better, paired = better_count(summary, kpi, name, baseline)
             rows.append(
                 {
                     "kpi": kpi,
@@ -75,6 +132,10 @@ def comparison_table(summary: pd.DataFrame, scenarios: list[str]) -> pd.DataFram
                     "diff_pct_median": d_mid,
                     "diff_pct_low": d_low,
                     "diff_pct_high": d_high,
+                    "diff_pct_ci_low": ci_low,
+                    "diff_pct_ci_high": ci_high,
+                    "better": better,
+                    "paired": paired,
                 }
             )
     return pd.DataFrame(rows)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gtmsim.experiments.comparison import LOWER_IS_BETTER
 from gtmsim.experiments.executors import Executor
 from gtmsim.experiments.runner import run_batch
 from gtmsim.model.scenario import Scenario, with_levers
@@ -47,25 +48,6 @@ PRACTICES: dict[str, tuple[str, ...]] = {
     "cross-skilling": ("organisation.cross_skilling",),
 }
 OTHER = "other levers"
-#: KPIs for which lower is better (cost, time); every other KPI: higher is better.
-LOWER_IS_BETTER = frozenset(
-    {
-        "cac",
-        "cac_sales_led",
-        "cac_payback_months",
-        "cost_per_lead",
-        "sales_cycle_weeks",
-        "response_hours",
-        "churned_arr",
-        "churned_customers",
-        "logo_churn",
-        "leads_leaked",
-        "leads_rejected",
-        "leads_ignored",
-        "marketing_spend",
-        "sales_cost",
-    }
-)
 #: Groups at most (2^n coalitions each run on every seed).
 MAX_GROUPS = 10
 

@@ -107,7 +107,13 @@ def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) ->
     a, b = (format_value(rows.loc[n, "median"], unit) for n in (name, base))
     if unit == "%":
         a, b = (v if v == "n/a" else v + "%" for v in (a, b))
-    diff = format_diff(row["diff_pct_median"], row["diff_pct_low"], row["diff_pct_high"])
+    diff = format_diff(
+        row["diff_pct_median"],
+        row["diff_pct_low"],
+        row["diff_pct_high"],
+        (row["diff_pct_ci_low"], row["diff_pct_ci_high"]),
+        (int(row["better"]), int(row["paired"])),
+    )
     unit = "" if unit in ("share", "%") else f" {unit}"
     text = f"*{name} vs {base}*: median {a} vs {b}{unit}, paired difference {diff}"
     effective, inert = levers(kpi, [params[base], params[name]])
@@ -177,7 +183,12 @@ def build(meta: dict[str, Any], summary: pd.DataFrame) -> list[Block]:
     table = comparison_table(summary, names)
     header = ["KPI (unit)", base, *(c for n in others for c in (n, f"{n} vs {base}"))]
     caption = f"KPIs at the end of the run: median [{PERCENT} interval] over {n_seeds} seeds"
-    caption += f"; paired % difference vs {base} [{PERCENT} interval]." if others else "."
+    caption += (
+        f"; paired % difference vs {base}: median [{PERCENT} of the seeds' differences]; the "
+        "95% confidence interval of that median; the seeds on which it is better."
+        if others
+        else "."
+    )
     blocks += [("h", 2, "Key results"), ("p", caption)]
     blocks += [("table", header, kpi_rows(table), "l" + "r" * (len(header) - 1))]
     blocks += [("h", 2, "Figures"), *(("fig", n, text) for n, text in FIGURES.items())]

@@ -5,46 +5,99 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich.console import Group
 from rich.table import Table
 
 from gtmsim.experiments.comparison import comparison_table
-from gtmsim.outputs.terminal import shown
+from gtmsim.outputs.terminal import compact, shown
 
 
 def format_value(value: float, unit: str) -> str:
-    """A KPI value in its unit's natural format (shares as %, money without decimals)."""
+    """A KPI value in its unit's natural format, short enough for an 80-column table: shares
+    as %, 10,000 and more as 47.7k or 8.82M, smaller numbers whole or to one decimal."""
     if math.isnan(value):
         return "n/a"
     if unit == "share":
         return f"{value:.1%}"
+    if abs(value) >= 10_000:
+        return compact(value)
     if unit in ("weeks", "%"):
         return f"{value:,.1f}"
     return f"{value:,.0f}"
 
 
-def format_diff(mid: float, low: float, high: float) -> str:
-    """A paired % difference with its interval, e.g. ``-30% [-45, -15]``."""
+def format_diff(
+    mid: float,
+    low: float,
+    high: float,
+    ci: tuple[float, float] | None = None,
+    better: tuple[int, int] | None = None,
+) -> str:
+    """A paired % difference with the 90% interval of the differences over seeds, e.g.
+    ``-30% [-45, -15]``, and optionally the 95% CI of the median and the seeds it is better on:
+    ``-30% [-45, -15]; 95% CI [-34, -27]; better on 20/20``."""
     if math.isnan(mid):
         return "n/a"
-    return f"{mid:+.0f}% [{low:+.0f}, {high:+.0f}]"
+    text = f"{whole(mid)}% {span(low, high)}"
+    if ci is not None and not math.isnan(ci[0]):
+        text += f"; 95% CI {span(*ci)}"
+    if better is not None and better[1]:
+        text += f"; better on {better[0]}/{better[1]}"
+    return text
 
 
-def kpi_table(summary: pd.DataFrame, scenarios: list[str]) -> Table:
-    """One row per headline KPI; per scenario its median [90% interval] over seeds and, for
-    every scenario after the first, the paired % difference against the first."""
+def kpi_table(summary: pd.DataFrame, scenarios: list[str]) -> Group:
+    """The terminal's comparison, readable at 80 columns: a table of each headline KPI's median
+    [90% interval over seeds] per scenario, then for every scenario after the first a table
+    of its paired differences from the first: the median paired % difference, the 95%
+    confidence interval of that median, the spread of the differences over seeds (90%
+    interval) and on how many seeds it is better."""
     table_data = comparison_table(summary, scenarios)
-    title = f"KPIs at end of run: median [90% interval] over {seeds_in(summary, scenarios)}"
-    if len(scenarios) > 1:
-        title += f"; paired difference vs {scenarios[0]}"
-    table = Table(title=shown(title))
-    table.add_column("KPI (unit)")
-    for i, name in enumerate(scenarios):
-        table.add_column(shown(name), justify="right")
-        if i > 0:
-            table.add_column(shown(f"{name} vs {scenarios[0]}"), justify="right")
-    for cells in kpi_rows(table_data):
-        table.add_row(*map(shown, cells))
+    title = f"KPIs at end of run: median [90% of seeds] over {seeds_in(summary, scenarios)}"
+    values = Table(title=shown(title), title_justify="left")
+    values.add_column("KPI (unit)")
+    for name in scenarios:
+        values.add_column(shown(name), justify="right")
+    for _, kpi in table_data.groupby("kpi", sort=False):
+        cells = [f"{kpi.iloc[0]['label']} ({kpi.iloc[0]['unit']})"]
+        for r in kpi.itertuples():
+            mid, low, high = (format_value(v, r.unit) for v in (r.median, r.low, r.high))
+            cells.append(f"{mid} [{low}, {high}]")
+        values.add_row(*map(shown, cells))
+    parts: list[Table] = [values]
+    for name in scenarios[1:]:
+        parts.append(difference_table(table_data, name, scenarios[0]))
+    return Group(*parts)
+
+
+def difference_table(table_data: pd.DataFrame, name: str, baseline: str) -> Table:
+    """Paired differences of ``name`` from ``baseline``, each measure in its own labelled column."""
+    title = f"{name} vs {baseline}, paired on the same seeds: % difference"
+    table = Table(title=shown(title), title_justify="left")
+    for column in ("KPI", "median", "95% CI of median", "90% of seeds", "better on"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    rows = table_data[table_data["scenario"] == name]
+    for r in rows.itertuples():
+        table.add_row(
+            shown(r.label),
+            "n/a" if math.isnan(r.diff_pct_median) else f"{whole(r.diff_pct_median)}%",
+            span(r.diff_pct_ci_low, r.diff_pct_ci_high),
+            span(r.diff_pct_low, r.diff_pct_high),
+            f"{r.better}/{r.paired}" if r.paired else "n/a",
+        )
     return table
+
+
+def span(low: float, high: float) -> str:
+    """``[-60, -43]`` for an interval of % differences; ``n/a`` if undefined."""
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    return f"[{whole(low)}, {whole(high)}]"
+
+
+def whole(value: float) -> str:
+    """A signed whole number of percent: +5, -12, +0 (never -0)."""
+    return f"{round(value) + 0:+d}"
 
 
 def seeds_in(summary: pd.DataFrame, scenarios: list[str]) -> str:
@@ -67,6 +120,13 @@ def kpi_rows(table: pd.DataFrame) -> list[list[str]]:
         for i, r in enumerate(kpi.itertuples()):
             mid, low, high = (format_value(v, r.unit) for v in (r.median, r.low, r.high))
             cells.append(f"{mid} [{low}, {high}]")
-            cells += [format_diff(r.diff_pct_median, r.diff_pct_low, r.diff_pct_high)] * (i > 0)
+            diff = format_diff(
+                r.diff_pct_median,
+                r.diff_pct_low,
+                r.diff_pct_high,
+                (r.diff_pct_ci_low, r.diff_pct_ci_high),
+                (r.better, r.paired),
+            )
+            cells += [diff] * (i > 0)
         rows.append(cells)
     return rows

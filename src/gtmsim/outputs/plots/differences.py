@@ -58,12 +58,27 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
     ax.axvline(0, color="black", lw=1)
     ax.set_yticks(y, [f"{COMPARED[k][0]} ({COMPARED[k][1]})" for k in kpis])
     xlabel = f"Paired difference vs {baseline} (% of {baseline})"
-    if np.nanmax(np.abs(ax.dataLim.intervalx), initial=0.0) > 500:
-        ax.set_xscale("symlog", linthresh=100)
-        low, high = ax.get_xlim()
-        ticks = [s * t for t in (0, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5) for s in (-1, 1)]
-        ax.set_xticks(sorted({t for t in ticks if low <= t <= high}))
-        xlabel = xlabel[:-1] + "; linear within ±100%, log beyond)"
+    finite = ax.dataLim.intervalx[np.isfinite(ax.dataLim.intervalx)]
+    if defined and len(finite) and finite.min() > -95:
+        # One scale everywhere: the ratio to the baseline on a log axis, so halving (-50%) sits
+        # as far from 0 as doubling (+100%), and nothing switches scale part-way.
+        ax.set_xscale(
+            "function",
+            functions=(
+                lambda v: np.log10(np.maximum(1 + np.asarray(v) / 100, 1e-9)),
+                lambda u: 100 * (10 ** np.asarray(u) - 1),
+            ),
+        )
+        low, high = finite.min(), finite.max()
+        pad = 0.08 * (np.log10(1 + high / 100) - np.log10(1 + low / 100) or 1.0)
+        ax.set_xlim(
+            100 * (10 ** (np.log10(1 + low / 100) - pad) - 1),
+            100 * (10 ** (np.log10(1 + high / 100) + pad) - 1),
+        )
+        ticks = [-99, -90, -75, -50, 0, 100, 300, 900, 9900]  # pairs: x0.5 and x2, x0.25 and x4 ...
+        lo, hi = ax.get_xlim()
+        ax.set_xticks([v for v in ticks if lo <= v <= hi])
+        xlabel = f"Paired difference vs {baseline} (%; ratio scale: -50% and +100% are equally far from 0)"
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}%" if v else "0%"))
     ax.set(xlabel=xlabel, ylabel="Headline KPI (unit)")
     ax.grid(False, axis="y")

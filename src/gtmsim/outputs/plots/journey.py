@@ -36,8 +36,12 @@ def plot_journey(timeseries: pd.DataFrame) -> Figure:
         reached = reached + timeseries[stage]
         shares[stage] = 100.0 * reached / total
     median = shares.groupby(["scenario", "week"])[list(STAGES)].median()
-    fig = Figure(figsize=(1.0 + 5.0 * len(names), 4.8), layout="constrained")
-    axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
+    fig = Figure(figsize=(1.0 + 5.0 * len(names), 8.4), layout="constrained")
+    mosaic = [list(names), ["zoom"] * len(names)]
+    panels = fig.subplot_mosaic(mosaic, height_ratios=[1.25, 1.0])
+    axes = [panels[name] for name in names]
+    for ax in axes[1:]:
+        ax.sharey(axes[0])
     for ax, name in zip(axes, names, strict=True):
         m = median.loc[name]
         lower = np.zeros(len(m))
@@ -59,7 +63,19 @@ def plot_journey(timeseries: pd.DataFrame) -> Figure:
         ax.set(ylim=(0, 100), xlim=(m.index[0], m.index[-1]))
         ax.grid(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="outside right center", title="Stage")
+    fig.legend(handles[::-1], labels[::-1], loc="outside right upper", title="Stage")
+    # the bottom of the stack, where the scenarios differ, on its own scale
+    zoom = panels["zoom"]
+    for name, colour in colours_for(names).items():
+        m = median.loc[name]
+        zoom.plot(m.index, m["customers"], color=colour, lw=2, label=name)
+    zoom.set(
+        title="Zoomed in: customers, the thin green band above (median share of the market)",
+        xlabel="Week (weeks)",
+        ylabel="Share of market (% of market)",
+        ylim=(0, None),
+    )
+    zoom.legend(loc="upper left", ncols=len(names))
     fig.suptitle(
         f"Buyer journey: share of the market at each stage (median over {n_seeds(timeseries)} seeds)"
     )

@@ -22,14 +22,20 @@ from gtmsim.outputs.plots.style import (
 
 @styled
 def plot_spend(timeseries: pd.DataFrame) -> Figure:
-    """Weekly cost per scenario (marketing spend by channel stacked under sales cost), and
-    CAC at the end of the run split into its marketing and sales shares."""
+    """Weekly cost per scenario (marketing spend by channel stacked under sales cost: the
+    median total, split in the parts' mean shares), and CAC at the end of the run split into
+    its marketing and sales shares."""
     names = scenarios_in(timeseries)
     channels = [c for c in timeseries.columns if c.startswith("spend_")]
     parts = [*channels, "sales_cost"]
-    median = (
-        timeseries.fillna({c: 0.0 for c in channels}).groupby(["scenario", "week"])[parts].median()
-    )
+    # Each week's stack is the median total cost, split in the mean shares of its parts.
+    # Stacking per-part medians would not add up to the median total: a channel mix that
+    # moves differently on each seed would show a dip in spend that no seed has.
+    filled = timeseries.fillna({c: 0.0 for c in channels})
+    grouped = filled.assign(total=filled[parts].sum(axis=1)).groupby(["scenario", "week"])
+    means = grouped[parts].mean()
+    shares = means.div(means.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
+    median = shares.mul(grouped["total"].median(), axis=0)
     colours = dict(zip(parts, [*OKABE_ITO[: len(channels)], "#999999"], strict=True))
     fig = Figure(figsize=(1.0 + 4.6 * (len(names) + 1), 5.0), layout="constrained")
     axes = fig.subplots(1, len(names) + 1, width_ratios=[1.0] * len(names) + [0.8])
@@ -74,5 +80,8 @@ def plot_spend(timeseries: pd.DataFrame) -> Figure:
     ax.yaxis.set_major_formatter(MONEY)
     ax.grid(False, axis="x")
     ax.legend(title="Share of CAC", loc="upper right")
-    fig.suptitle(f"Where the money goes (median over {n_seeds(timeseries)} seeds)")
+    fig.suptitle(
+        f"Where the money goes (median total over {n_seeds(timeseries)} seeds, split in the "
+        "mean shares of its parts)"
+    )
     return fig
