@@ -139,6 +139,9 @@ def test_the_explain_command_writes_a_tidy_table_that_adds_up(tmp_path):
     assert "largest interaction" in done.stdout
     for name in ("explain-waterfall.png", "explain-interactions.png", "explain-path.png"):
         assert (out / name).stat().st_size > 10_000
+    page = (out / "report.html").read_text()
+    assert "Why the difference" in page and "carries the most" in page
+    assert page.count('src="data:image/png;base64,') == 3  # self-contained
 
 
 @pytest.mark.parametrize(

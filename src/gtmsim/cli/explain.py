@@ -20,6 +20,8 @@ PRODUCTS = (
     "explain-waterfall.png",
     "explain-interactions.png",
     "explain-path.png",
+    "report.md",
+    "report.html",
 )
 
 
@@ -133,6 +135,7 @@ def explain_command(
     from gtmsim.model.kpis import HEADLINE, SUMMARY
     from gtmsim.model.scenario import resized
     from gtmsim.model.scenario_files import load_scenario
+    from gtmsim.outputs import explain_report as report
     from gtmsim.outputs.figures import save_figure
     from gtmsim.outputs.plots import explain as plots
     from gtmsim.outputs.results import default_out_dir, prepare_out_dir
@@ -213,8 +216,13 @@ def explain_command(
             plots.plot_adoption_path(path, by, start[by], base.name), out_dir / "explain-path.png"
         ),
     ]
+    blocks = report.build(
+        base.name, goal.name, len(seed_list), contributions, interactions, alone, path, by
+    )
+    report.write_explain_report(out_dir, blocks)
     console.print(
-        f"Results: {shown(str(out_dir))} (explain.csv, interactions.csv, alone.csv, path.csv; figures: {', '.join(f.name for f in figures)})",
+        f"Results: {shown(str(out_dir))} (explain.csv, interactions.csv, alone.csv, path.csv, "
+        f"report.html; figures: {', '.join(f.name for f in figures)})",
         highlight=False,
     )
 
