@@ -22,9 +22,11 @@ import pandas as pd
 from gtmsim.experiments.bass import WEEKS_PER_YEAR, BassCheck, bass_closed_form, run_bass_check
 from gtmsim.experiments.comparison import paired_relative_differences
 from gtmsim.experiments.defaults import SURVEY_TARGETS
+from gtmsim.experiments.explain import Explanation, explain
 from gtmsim.experiments.runner import default_workers, replicate_seeds, run_batch
 from gtmsim.experiments.summary import summarise_run
 from gtmsim.model.scenario_files import find_scenario, load_scenario
+from gtmsim.outputs.terminal import compact
 
 HERE = Path(__file__).resolve().parent
 LESSON_SCENARIOS = HERE / "scenarios"
@@ -66,6 +68,13 @@ class Runs:
         weekly = pd.concat([self.cache[s.name, weeks] for s in scenarios], ignore_index=True)
         rows = [summarise_run(run) for _, run in weekly.groupby(["scenario", "seed"], sort=False)]
         return pd.DataFrame(rows), weekly
+
+    def explain(self, baseline: str, target: str, kpis: dict[str, str]) -> Explanation:
+        """`gtmsim explain BASELINE TARGET --seeds SEEDS`: every combination of the practices
+        on the seeds `gtmsim compare` would use."""
+        base, goal = load_scenario(resolve(baseline)), load_scenario(resolve(target))
+        seeds = replicate_seeds(base.simulation.base_seed, SEEDS)
+        return explain(base, goal, seeds, base.simulation.weeks, list(kpis), workers=self.workers)
 
 
 def resolve(name: str) -> str | Path:
@@ -115,6 +124,11 @@ def signed(value: float) -> str:
 
 def count(value: float) -> str:
     return "no" if value == 0 else f"{value:,.0f}"
+
+
+def few(value: float) -> str:
+    """A signed number in a few characters: +2.45M, -18.8k, +79.3."""
+    return "n/a" if pd.isna(value) else ("+" if value > 0 else "") + compact(value)
 
 
 def medians(summary: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -569,13 +583,8 @@ SURVEY_LABELS = {
     "lead_to_customer": "lead -> customer",
     "arr_growth_pct": "ARR growth rate",
 }
-PRACTICES = [
-    "agreed-definition",
-    "connected-crm",
-    "revenue-goal",
-    "weekly-meetings",
-    "cross-skilling",
-]
+#: KPIs of lesson 4's explain run, with their labels in the key.
+EXPLAINED = {"arr": "ARR", "cum_wins": "customers won", "cac": "CAC"}
 
 
 def lesson_4(runs: Runs) -> str:
@@ -586,30 +595,51 @@ def lesson_4(runs: Runs) -> str:
     survey = pd.DataFrame(rows).T
     survey.index.name = "vs separate (median paired %)"
 
-    levers, _ = runs.compare(["separate", *PRACTICES, "integrated"])
-    lever_rows = {
-        name: {
-            "customers won": paired(levers, "cum_wins", name, "separate"),
-            "ARR": paired(levers, "arr", name, "separate"),
-            "CAC": paired(levers, "cac", name, "separate"),
-            "lead -> customer": paired(levers, "lead_to_customer", name, "separate"),
-        }
-        for name in [*PRACTICES, "integrated"]
-    }
-    lever_table = pd.DataFrame(lever_rows).T
-    lever_table.index.name = "practice alone (vs separate, median paired %)"
-    ranked = lever_table.loc[PRACTICES].sort_values("ARR", ascending=False)
-    sum_single = float(lever_table.loc[PRACTICES, "ARR"].sum())
-    together = float(lever_table.loc["integrated", "ARR"])
-    sum_wins = float(lever_table.loc[PRACTICES, "customers won"].sum())
-    together_wins = float(lever_table.loc["integrated", "customers won"])
-    arr_effects = {n: paired_relative_differences(levers, "arr", n, "separate") for n in PRACTICES}
-    beats_sum = int(
-        (
-            paired_relative_differences(levers, "arr", "integrated", "separate")
-            > sum(arr_effects.values())
-        ).sum()
+    # which practice carries how much: gtmsim explain separate integrated (Shapley values)
+    explained = runs.explain("separate", "integrated", EXPLAINED)
+    contributions = explained.contributions().set_index(["kpi", "group"])
+    alone = explained.alone().set_index(["kpi", "group"])
+    interactions = explained.interactions()
+    groups = explained.names
+    shapley = pd.DataFrame(
+        {
+            EXPLAINED[k]: [contributions.loc[(k, g), "contribution"] for g in groups]
+            for k in EXPLAINED
+        },
+        index=groups,
     )
+    shapley.loc["total (integrated vs separate)"] = [
+        contributions.loc[(k, "total"), "contribution"] for k in EXPLAINED
+    ]
+    shapley.index.name = "contribution (Shapley, mean over seeds)"
+    by_itself = pd.DataFrame(
+        {EXPLAINED[k]: [alone.loc[(k, g), "gain"] for g in groups] for k in EXPLAINED},
+        index=groups,
+    )
+    by_itself.loc["sum of the five alone"] = by_itself.sum()
+    by_itself.index.name = "alone (mean change from separate)"
+
+    worst_customers = shapley["customers won"].iloc[:-1].idxmin()
+
+    def top(kpi: str) -> str:
+        """The practice that carries most of ``kpi``'s difference, with its share."""
+        parts = shapley[EXPLAINED[kpi]].iloc[:-1]
+        name = parts.abs().idxmax()
+        total = shapley[EXPLAINED[kpi]].iloc[-1]
+        return f"`{name}` ({few(parts[name])} of {few(total)})"
+
+    def clearest_pair(kpi: str) -> str:
+        data = interactions[
+            (interactions["kpi"] == kpi) & (interactions["low"] * interactions["high"] > 0)
+        ]
+        if data.empty:
+            return f"no pair clearly interacts on {EXPLAINED[kpi]}"
+        row = data.loc[data["interaction"].abs().idxmax()]
+        kind = "complements" if row["interaction"] > 0 else "substitutes"
+        return (
+            f"on {EXPLAINED[kpi]}, `{row['group_a']}` and `{row['group_b']}` are {kind} "
+            f"({few(row['interaction'])}, 95% interval {few(row['low'])} to {few(row['high'])})"
+        )
 
     # growth team vs integrated: same cost, same seeds; then both with long sales cycles
     long_names = ["long-cycle-integrated", "long-cycle-growth-team"]
@@ -650,13 +680,12 @@ def lesson_4(runs: Runs) -> str:
     same_direction = all(
         np.sign(s["integrated", SURVEY_LABELS[k]]) == np.sign(v) for k, v in SURVEY.items()
     )
-    files = " ".join(f"docs/lessons/scenarios/{p}.toml" for p in PRACTICES)
     lines = header(
         4,
         "Alignment",
         [
             f"gtmsim compare separate integrated growth-team survey-2025 --seeds {SEEDS}",
-            f"gtmsim compare separate {files} integrated --seeds {SEEDS}",
+            f"gtmsim explain separate integrated --seeds {SEEDS}",
             f"gtmsim compare integrated growth-team --seeds {SEEDS}",
             "gtmsim compare "
             + " ".join(f"docs/lessons/scenarios/{n}.toml" for n in long_names)
@@ -666,7 +695,9 @@ def lesson_4(runs: Runs) -> str:
     lines += [
         table(survey, {c: signed for c in survey.columns}),
         "",
-        table(lever_table, {c: signed for c in lever_table.columns}),
+        table(shapley, {c: few for c in shapley.columns}),
+        "",
+        table(by_itself, {c: few for c in by_itself.columns}),
         "",
         table(team, {c: signed for c in team.columns}),
         "",
@@ -696,39 +727,31 @@ def lesson_4(runs: Runs) -> str:
         "model the survey's gaps are closest to those of a *partly* integrated company; in the "
         "calibration, settings with a shared revenue goal overshoot the survey's growth (about "
         "+95% or more against +57%).",
-        "3. **Which levers matter most?** Ranked by ARR at the end alone: "
-        + ", ".join(f"`{name}` ({signed(value)})" for name, value in ranked["ARR"].items())
-        + f". The most important single practice here is `{ranked.index[0]}`; the least is "
-        f"`{ranked.index[-1]}`"
+        "3. **Which practices matter most?** `gtmsim explain` runs every combination of the "
+        "five practices on the same seeds and gives each its Shapley value: its effect averaged "
+        "over every order in which a company could adopt them, so the five add up exactly to "
+        f"the whole gap. The largest share of ARR goes to {top('arr')}, of customers won to "
+        f"{top('cum_wins')}, of CAC to {top('cac')}. "
         + (
-            " (no effect on its own: a practice can still matter in combination, see question 4)."
-            if ranked["ARR"].iloc[-1] == 0
-            else "."
-        )
-        + " ARR and customers need not agree (a practice changes which customers are won as "
-        "well as how many, and contract values are heavy-tailed); compare the columns.",
-        f"4. **Do the practices add up?** The single practices' ARR effects sum to "
-        f"{signed(sum_single)}; all of them together (`integrated`) give {signed(together)}, "
-        + ("more" if together > sum_single else "less")
-        + f" than the sum. Seed by seed, `integrated` beats the sum of the single effects on "
-        f"{beats_sum} of {SEEDS} seeds, "
-        + (
-            "so they reinforce each other: a practice's effect depends on which others are in "
-            "place (a faster handoff is worth more when sales works the leads it receives)."
-            if 2 * sign_test(beats_sum, SEEDS) < 0.05
-            else "so they overlap: several practices fix the same loss (a lead saved from "
-            "leaking is only worth saving once)."
-            if 2 * sign_test(SEEDS - beats_sum, SEEDS) < 0.05
-            else "as likely as not if they simply added up (a sign test): on ARR, on these "
-            "seeds, they roughly add up. On customers won the single effects sum to "
-            f"{signed(sum_wins)} against {signed(together_wins)} for all five together"
-            + (
-                ": there they overlap, several practices rescue the same leads (a lead saved "
-                "from leaking is only won once)."
-                if sum_wins > together_wins
-                else ": there they reinforce each other."
-            )
+            f"`{worst_customers}` is the odd one: it adds ARR ({few(shapley.loc[worst_customers, 'ARR'])}) "
+            f"while it costs customers ({few(shapley.loc[worst_customers, 'customers won'])}): "
+            "judged on customers or CAC alone it would look harmful."
+            if shapley.loc[worst_customers, "customers won"] < 0
+            and shapley.loc[worst_customers, "ARR"] > 0
+            else "ARR and customers rank them much the same way."
         ),
+        "4. **Do the practices add up?** Alone, the five would change customers won by "
+        f"{few(by_itself.loc['sum of the five alone', 'customers won'])} in total; together they "
+        f"change it by {few(shapley.iloc[-1]['customers won'])}"
+        + (
+            ": less than the sum, so some overlap"
+            if by_itself.loc["sum of the five alone", "customers won"]
+            > shapley.iloc[-1]["customers won"]
+            else ": more than the sum, so some reinforce each other"
+        )
+        + f". The interactions say which: {clearest_pair('cum_wins')}; {clearest_pair('arr')}. "
+        "A practice's effect alone is not its share of the whole (compare the two tables): "
+        "that is why one-at-a-time experiments mislead.",
         f"5. **Growth team.** At the same cost as `integrated` and on the same seeds, moving two "
         "reps' cost into marketing (with full cross-skilling) changes customers won by "
         f"{signed(t['default sales cycles', 'customers won'])}, CAC by "
