@@ -101,6 +101,22 @@ def show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def by_practice(keys: list[str]) -> str:
+    """Differing parameters named by the integration practice they belong to, each with its
+    keys: "connected technology (`organisation.handoff_delay_hours`, ...)"; keys outside the
+    five practices are listed as they are."""
+    from gtmsim.experiments.practices import OTHER, PRACTICES, group_keys
+
+    groups = group_keys(keys, PRACTICES)
+    named = [
+        f"**{group}** ({', '.join(f'`{k}`' for k in members)})"
+        for group, members in groups.items()
+        if members and group != OTHER
+    ]
+    named += [f"`{k}`" for k in groups.get(OTHER, [])]
+    return ", ".join(named)
+
+
 def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) -> str:
     """One comparison in words: medians, the paired difference, and the levers that changed."""
     row, unit = rows.loc[name], rows.loc[name, "unit"]
@@ -117,7 +133,7 @@ def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) ->
     unit = "" if unit in ("share", "%") else f" {unit}"
     text = f"*{name} vs {base}*: median {a} vs {b}{unit}, paired difference {diff}"
     effective, inert = levers(kpi, [params[base], params[name]])
-    keys = ", ".join(f"`{k}`" for k in effective)
+    keys = by_practice(effective)
     note = "".join(f" (`{k}` differs too, but has no effect when {w}.)" for k, w in inert.items())
     low, high = row["diff_pct_low"], row["diff_pct_high"]
     if math.isnan(low):
@@ -125,7 +141,10 @@ def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) ->
     if low > 0 or high < 0:
         text += f": **clearly {'higher' if low > 0 else 'lower'}**"
         if keys:
-            return f"{text}. The parameters that act on it and differ: {keys}.{note}"
+            return (
+                f"{text}. The practices and parameters that act on it and differ: {keys} "
+                f"(`gtmsim explain {base} {name}` measures how much of it each carries).{note}"
+            )
         return (
             f"{text}, yet none of the parameters that act on it directly differ: the difference "
             "comes from indirect effects, changes elsewhere in the model that reach it through "
