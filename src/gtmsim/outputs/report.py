@@ -291,6 +291,7 @@ ul { padding-left: 1.3rem; } li { margin: .35rem 0; }
   td.r { white-space: normal; } #figures, figure { page: figures; break-inside: avoid; }
   figure.wide { width: auto; left: 0; transform: none; }
   figure img { width: auto; max-width: 100%; max-height: 165mm; }
+  figure.wide { margin: .4rem 0; } figure.wide img { max-height: 76mm; }
   th, tbody tr { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 """
 
