@@ -240,15 +240,17 @@ def print_tables(result, contributions, interactions, alone, path, by, lower_is_
         table = Table(
             title=f"{kpi_label(kpi)}: {result.baseline} -> {result.target}", title_justify="left"
         )
-        for column in ("practice", "contribution", "95% interval", "alone"):
+        columns = ("practice", "mean", "95% CI", "90% of seeds", "better", "alone")
+        for column in columns:
             table.add_column(column, justify="left" if column == "practice" else "right")
         for _, row in rows.iterrows():
             name = row["group"]
-            interval = f"[{compact(row['low'])}, {compact(row['high'])}]"
             table.add_row(
                 f"[bold]{name}[/]" if name == "total" else shown(name),
                 compact(row["contribution"]),
-                interval,
+                f"[{compact(row['low'])}, {compact(row['high'])}]",
+                f"[{compact(row['spread_low'])}, {compact(row['spread_high'])}]",
+                "n/a" if row["better"] != row["better"] else f"{row['better']:.0%}",
                 compact(solo[name]) if name in solo else "",
             )
         console.print(table)

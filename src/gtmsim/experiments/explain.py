@@ -125,28 +125,36 @@ class Explanation:
 
     def contributions(self) -> pd.DataFrame:
         """Tidy table: kpi, group, contribution (mean over seeds, KPI unit), low, high (95% CI
-        of the mean), seeds, plus one ``total`` row per KPI (the whole paired difference)."""
+        of that mean), spread_low, spread_high (5th and 95th percentile of the per-seed values:
+        how much it varies from seed to seed), better (share of seeds on which it moves the
+        KPI the better way: down for costs and times, up otherwise), seeds; plus one ``total``
+        row per KPI (the whole paired difference)."""
         rows = []
         n = len(self.groups)
         full = tuple(range(n))
         for kpi in self.kpis:
             values = self.coalition_values(kpi)
             phi = shapley_values(values, n)
-            for name, per_seed in zip(self.names, phi, strict=True):
-                mean, low, high, used = mean_interval(per_seed)
-                rows.append(self._row(kpi, name, mean, low, high, used))
-            mean, low, high, used = mean_interval(values[full] - values[()])
-            rows.append(self._row(kpi, "total", mean, low, high, used))
+            per_group = [*zip(self.names, phi, strict=True), ("total", values[full] - values[()])]
+            for name, per_seed in per_group:
+                rows.append(self._row(kpi, name, per_seed))
         return pd.DataFrame(rows)
 
     @staticmethod
-    def _row(kpi: str, group: str, mean: float, low: float, high: float, used: int) -> dict:
+    def _row(kpi: str, group: str, per_seed: np.ndarray) -> dict:
+        mean, low, high, used = mean_interval(per_seed)
+        clean = per_seed[np.isfinite(per_seed)]
+        spread = np.percentile(clean, [5, 95]) if len(clean) else (math.nan, math.nan)
+        better = clean < 0 if kpi in LOWER_IS_BETTER else clean > 0
         return {
             "kpi": kpi,
             "group": group,
             "contribution": mean,
             "low": low,
             "high": high,
+            "spread_low": float(spread[0]),
+            "spread_high": float(spread[1]),
+            "better": float(better.mean()) if len(clean) else math.nan,
             "seeds": used,
         }
 
