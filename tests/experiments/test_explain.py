@@ -164,3 +164,14 @@ def test_bad_explain_arguments_get_one_paragraph(arguments, message, tmp_path):
     assert message in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_adoption_path_ranks_by_gain_per_cost_when_costs_are_given(survey_explained):
+    """The first step is the practice whose gain alone, per unit cost, is largest."""
+    e = survey_explained
+    costs = {name: float(i + 1) ** 3 for i, name in enumerate(e.names)}
+    alone = e.alone().set_index(["kpi", "group"])
+    expected = max(e.names, key=lambda g: alone.loc[("cum_wins", g), "gain"] / costs[g])
+    path = e.adoption_path("cum_wins", costs)
+    assert path.iloc[0]["group"] == expected
+    assert path.iloc[0]["cost"] == costs[expected]

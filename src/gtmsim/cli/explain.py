@@ -87,7 +87,7 @@ def grouping_for(option: str):
     "kpis",
     multiple=True,
     metavar="KPI",
-    help="KPI to decompose (summary.csv column). Repeatable [default: the six headline KPIs].",
+    help="KPI to decompose (summary.csv column). Repeatable [default: every headline KPI].",
 )
 @click.option(
     "--group",
@@ -140,7 +140,7 @@ def explain_command(
     from gtmsim.outputs.plots import explain as plots
     from gtmsim.outputs.results import default_out_dir, prepare_out_dir
 
-    kpis = list(kpis) or list(HEADLINE[:6])
+    kpis = list(kpis) or list(HEADLINE)
     bad = [k for k in [*kpis, by] if k not in SUMMARY]
     if bad:
         raise click.BadParameter(

@@ -146,6 +146,17 @@ def build(
         blocks.append(("h", 3, label(kpi)))
         header = ["practice", "mean", "95% CI of the mean", "90% of seeds", "better", "alone"]
         blocks.append(("table", header, table_rows, "lrrrrr"))
+        pairs = interactions[interactions["kpi"] == kpi].dropna(subset=["interaction"])
+        if len(pairs):
+            top = pairs.loc[pairs["interaction"].abs().idxmax()]
+            kind = "complements" if top["interaction"] > 0 else "substitutes"
+            blocks.append(
+                (
+                    "p",
+                    f"Largest interaction: {top['group_a']} x {top['group_b']}, "
+                    f"{compact(top['interaction'])} {interval(top['low'], top['high'])} ({kind}).",
+                )
+            )
     blocks.append(("h", 2, "Figures"))
     blocks += [("fig", name, text) for name, text in FIGURES.items()]
     return blocks
