@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from gtmsim.outputs.plots.style import OKABE_ITO, styled
 from gtmsim.outputs.plots.sweep import kpi_label
@@ -57,9 +57,23 @@ def plot_waterfall(
         ax.set_xticks(x, [label.replace(" and ", " &\n").replace(" ", "\n", 1) for label in labels])
         ax.tick_params(axis="x", labelsize=8)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
-        ax.set_title(kpi_label(kpi))
-        low = min(0.0, float(np.nanmin(np.minimum(bottoms, tops))))
-        ax.set_ylim(bottom=low)
+        levels = np.concatenate([np.array(bottoms)[1:-1], tops])
+        levels = levels[np.isfinite(levels)]
+        title = kpi_label(kpi)
+        if len(levels):
+            low, high = float(levels.min()), float(levels.max())
+            span = high - low
+            if high > 0 and low > 0 and span < 0.25 * high:
+                # the changes are small beside the level: show them, and say the axis is cut
+                pad = 0.15 * (span or high * 0.01)
+                ax.set_ylim(low - pad, high + pad)
+                title += " (axis not from 0)"
+                if high < 1000:  # compact's three digits would repeat tick labels here
+                    ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
+            else:
+                low, high = min(0.0, low), max(0.0, high)
+                ax.set_ylim(low - 0.03 * (high - low), high + 0.08 * (high - low))
+        ax.set_title(title)
     for ax in axes[len(kpis) :]:
         ax.set_visible(False)
     fig.suptitle(
