@@ -3,6 +3,7 @@ call one function of the experiments or outputs layer, and print; no procedure l
 
 from __future__ import annotations
 
+from gtmsim.cli.analyse import analyse
 from gtmsim.cli.calibrate import calibrate
 from gtmsim.cli.checks import attribute_command, check
 from gtmsim.cli.dashboard import dashboard
@@ -10,7 +11,7 @@ from gtmsim.cli.explain import explain_command
 from gtmsim.cli.group import main
 from gtmsim.cli.runs import compare, plot, report, run
 from gtmsim.cli.scenarios import list_scenarios, reference, validate
-from gtmsim.cli.sweep import analyse, sweep
+from gtmsim.cli.sweep import sweep
 
 for command in (run, compare, plot, report, validate, check, attribute_command):
     main.add_command(command)

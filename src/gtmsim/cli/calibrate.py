@@ -14,6 +14,7 @@ from gtmsim.cli.group import console, errors
 from gtmsim.cli.options import (
     out_option,
     parse_pairs,
+    parse_ranges,
     progress_bar,
     prospects_option,
     workers_option,
@@ -90,15 +91,7 @@ def parse_targets(items: tuple[str, ...]) -> dict[str, float]:
 def parse_bounds(items: tuple[str, ...], scenario: Scenario) -> dict[str, tuple[float, float]]:
     """``KEY=LOW:HIGH`` strings to {key: (low, high)} for numeric parameters of ``scenario``."""
     bounds = {}
-    for key, value in parse_pairs(
-        items, "KEY=LOW:HIGH, e.g. organisation.cross_skilling=0:1", "--lever"
-    ).items():
-        try:
-            low, high = (float(v) for v in value.split(":"))
-        except ValueError:
-            raise click.BadParameter(
-                f"{key}={value}: bounds are LOW:HIGH numbers", param_hint="--lever"
-            ) from None
+    for key, (low, high) in parse_ranges(items, "--lever").items():
         node = parameter_value(scenario, key, "--lever")
         if isinstance(node, bool) or not isinstance(node, int | float) or not low < high:
             raise click.BadParameter(

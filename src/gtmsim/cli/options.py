@@ -178,3 +178,19 @@ figure_format_option = click.option(
     show_default=True,
     help="Image format of the figures.",
 )
+
+
+def parse_ranges(items: tuple[str, ...], option: str) -> dict[str, tuple[float, float]]:
+    """``KEY=LOW:HIGH`` strings to {key: (low, high)}, an error naming ``option`` otherwise."""
+    ranges = {}
+    for key, value in parse_pairs(
+        items, "KEY=LOW:HIGH, e.g. organisation.cross_skilling=0:1", option
+    ).items():
+        try:
+            low, high = (float(v) for v in value.split(":"))
+        except ValueError:
+            raise click.BadParameter(
+                f"{key}={value}: bounds are LOW:HIGH, two numbers", param_hint=option
+            ) from None
+        ranges[key] = (low, high)
+    return ranges

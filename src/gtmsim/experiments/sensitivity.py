@@ -15,6 +15,7 @@ combination separately.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +74,32 @@ def _groups(summary: pd.DataFrame, grid: list[str]):
         yield ", ".join(f"{k}={v}" for k, v in zip(grid, values, strict=True)), group
 
 
+def _indices(
+    summary: pd.DataFrame,
+    ranges: dict[str, tuple[float, float]],
+    outcomes: list[str],
+    grid: list[str] | None,
+    analyze: Callable[[pd.DataFrame, np.ndarray], dict | None],
+    columns: tuple[str, ...],
+) -> pd.DataFrame:
+    """One row per grid group, outcome and factor of the indices ``analyze(means, y)`` returns
+    (the SALib result, or None to skip), with ``columns`` taken from it. ``means`` holds each
+    point's factor settings and mean over seeds; outcomes undefined at any point are skipped."""
+    names = list(ranges)
+    rows = []
+    for label, group in _groups(summary, grid or []):
+        for kpi in outcomes:
+            means = point_means(group, names, kpi)
+            y = means[kpi].to_numpy()
+            result = None if np.isnan(y).any() else analyze(means, y)
+            if result is None:
+                continue
+            for i, name in enumerate(names):
+                row = {"group": label, "kpi": kpi, "factor": name}
+                rows.append(row | {c: result[c][i] for c in columns})
+    return pd.DataFrame(rows)
+
+
 def sobol_indices(
     summary: pd.DataFrame,
     ranges: dict[str, tuple[float, float]],
@@ -86,26 +113,13 @@ def sobol_indices(
     from SALib.analyze import sobol
 
     problem = _problem(ranges)
-    rows = []
-    for label, group in _groups(summary, grid or []):
-        for kpi in outcomes:
-            y = point_means(group, list(ranges), kpi)[kpi].to_numpy()
-            if np.isnan(y).any() or np.ptp(y) == 0:
-                continue  # undefined KPI at some point, or no variation: no indices
-            result = sobol.analyze(problem, y, calc_second_order=True, seed=seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "group": label,
-                        "kpi": kpi,
-                        "factor": name,
-                        "S1": result["S1"][i],
-                        "S1_conf": result["S1_conf"][i],
-                        "ST": result["ST"][i],
-                        "ST_conf": result["ST_conf"][i],
-                    }
-                )
-    return pd.DataFrame(rows)
+
+    def analyze(_means: pd.DataFrame, y: np.ndarray) -> dict | None:
+        if np.ptp(y) == 0:
+            return None  # no variation: no indices
+        return sobol.analyze(problem, y, calc_second_order=True, seed=seed)
+
+    return _indices(summary, ranges, outcomes, grid, analyze, ("S1", "S1_conf", "ST", "ST_conf"))
 
 
 def morris_indices(
@@ -122,27 +136,12 @@ def morris_indices(
     from SALib.analyze import morris
 
     problem = _problem(ranges)
-    rows = []
-    for label, group in _groups(summary, grid or []):
-        for kpi in outcomes:
-            means = point_means(group, list(ranges), kpi)
-            y = means[kpi].to_numpy()
-            if np.isnan(y).any():
-                continue
-            x = means[list(ranges)].to_numpy(dtype=float)
-            result = morris.analyze(problem, x, y, num_levels=4, seed=seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "group": label,
-                        "kpi": kpi,
-                        "factor": name,
-                        "mu_star": result["mu_star"][i],
-                        "mu_star_conf": result["mu_star_conf"][i],
-                        "sigma": result["sigma"][i],
-                    }
-                )
-    return pd.DataFrame(rows)
+
+    def analyze(means: pd.DataFrame, y: np.ndarray) -> dict:
+        x = means[list(ranges)].to_numpy(dtype=float)
+        return morris.analyze(problem, x, y, num_levels=4, seed=seed)
+
+    return _indices(summary, ranges, outcomes, grid, analyze, ("mu_star", "mu_star_conf", "sigma"))
 
 
 def seed_noise_share(summary: pd.DataFrame, outcomes: list[str]) -> pd.Series:

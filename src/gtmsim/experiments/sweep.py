@@ -122,11 +122,13 @@ def run_sweep(
     executor: LocalExecutor | DaskExecutor | None = None,
     on_start: Callable[[SweepOutcome], None] | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    plan: SweepPlan | None = None,
 ) -> SweepOutcome:
     """Run what is missing of ``spec`` into the store in ``folder``. ``on_start`` gets the
     outcome before the first run (to size a progress bar), ``on_result`` each run as it is
-    committed. Ctrl-C stops it with every finished run stored (``interrupted`` set)."""
-    plan = plan_sweep(spec)
+    committed; ``plan``, :func:`plan_sweep`'s result if the caller has it. Ctrl-C stops it
+    with every finished run stored (``interrupted`` set)."""
+    plan = plan or plan_sweep(spec)  # the caller's, if it planned (and checked) already
     store = SweepStore.create_or_open(folder, spec.digest(), recorded_spec(spec, folder).to_toml())
     try:
         points = spec.points

@@ -9,16 +9,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
-from gtmsim.outputs.plots.style import OKABE_ITO, styled
+from gtmsim.outputs.plots.style import OKABE_ITO, panel_grid, styled
 from gtmsim.outputs.plots.sweep import kpi_label
 from gtmsim.outputs.terminal import compact
 
 UP, DOWN, ENDS = OKABE_ITO[2], OKABE_ITO[4], "#7F7F7F"
-
-
-def _panels(n: int) -> tuple[int, int]:
-    columns = min(n, 2)
-    return (n + columns - 1) // columns, columns
 
 
 @styled
@@ -29,7 +24,7 @@ def plot_waterfall(
     interval) stacked on it, and the target's mean at the end. Green raises the KPI, orange
     lowers it (whether that is good depends on the KPI)."""
     kpis = list(dict.fromkeys(contributions["kpi"]))
-    rows, columns = _panels(len(kpis))
+    rows, columns = panel_grid(len(kpis))
     fig = Figure(figsize=(6.4 * columns, 3.9 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax, kpi in zip(axes, kpis, strict=False):

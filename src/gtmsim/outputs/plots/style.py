@@ -107,3 +107,9 @@ def run_totals(timeseries: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def note_undefined(ax: Axes, text: str) -> None:
     """Say in the middle of an empty panel why it is empty (a KPI with no value in any run)."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#555555")
+
+
+def panel_grid(n: int, columns: int = 2) -> tuple[int, int]:
+    """Rows and columns for ``n`` panels laid out at most ``columns`` wide."""
+    columns = min(n, columns)
+    return (n + columns - 1) // columns, columns

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from gtmsim.model.kpis import KPIS
-from gtmsim.outputs.plots.style import OKABE_ITO, money, styled
+from gtmsim.outputs.plots.style import OKABE_ITO, money, panel_grid, styled
 from gtmsim.outputs.terminal import compact
 
 
@@ -25,16 +25,11 @@ def short(factor: str) -> str:
     return factor.rsplit(".", 1)[-1]
 
 
-def _grid(n: int) -> tuple[int, int]:
-    columns = min(n, 2)
-    return (n + columns - 1) // columns, columns
-
-
 @styled
 def plot_factor_response(response: pd.DataFrame, factor: str, runs_per_value: int) -> Figure:
     """Each KPI's mean against ``factor`` with its 5-95% band over runs (one panel per KPI)."""
     kpis = list(dict.fromkeys(response["kpi"]))
-    rows, columns = _grid(len(kpis))
+    rows, columns = panel_grid(len(kpis))
     fig = Figure(figsize=(5.2 * columns, 3.6 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     column = response[factor]
@@ -62,7 +57,7 @@ def plot_factor_response(response: pd.DataFrame, factor: str, runs_per_value: in
 @styled
 def plot_two_factor_heatmaps(tables: dict[str, pd.DataFrame]) -> Figure:
     """One heatmap per KPI of its mean over seeds on a grid of two factors."""
-    rows, columns = _grid(len(tables))
+    rows, columns = panel_grid(len(tables))
     fig = Figure(figsize=(5.4 * columns, 4.2 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax, (kpi, table) in zip(axes, tables.items(), strict=False):
@@ -113,7 +108,7 @@ def plot_sobol(indices: pd.DataFrame) -> Figure:
     """First-order and total Sobol indices per factor, one panel per KPI (and grid group),
     with 95% confidence intervals."""
     panels = list(indices.groupby(["group", "kpi"], sort=False))
-    rows, columns = _grid(len(panels))
+    rows, columns = panel_grid(len(panels))
     fig = Figure(figsize=(5.4 * columns, 3.4 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax, ((group, kpi), data) in zip(axes, panels, strict=False):
@@ -141,7 +136,7 @@ def plot_sobol(indices: pd.DataFrame) -> Figure:
 def plot_morris(indices: pd.DataFrame) -> Figure:
     """Morris mu* against sigma per factor, one panel per KPI (and grid group)."""
     panels = list(indices.groupby(["group", "kpi"], sort=False))
-    rows, columns = _grid(len(panels))
+    rows, columns = panel_grid(len(panels))
     fig = Figure(figsize=(5.4 * columns, 3.8 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax, ((group, kpi), data) in zip(axes, panels, strict=False):
