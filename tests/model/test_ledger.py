@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from types import SimpleNamespace
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -26,7 +24,6 @@ from gtmsim.model.journey import LeadStage, Stage
 from gtmsim.model.kpis import WEEKLY
 from gtmsim.model.ledger import KpiBook, ratio, weekly_row
 from gtmsim.model.parameters.base import WEEKS_PER_YEAR
-from gtmsim.model.prospect import Prospect
 from gtmsim.model.scenario import with_levers
 
 WEEKS = 40
@@ -53,11 +50,6 @@ def test_book_starts_at_zero() -> None:
     assert book.contacts == 0 and book.contact_hours_total == 0 and book.cycle_weeks_total == 0
 
 
-def _prospect(deal_value: float) -> Prospect:
-    """A stand-in for a Prospect: the book reads only its deal value."""
-    return cast(Prospect, SimpleNamespace(deal_value=deal_value))
-
-
 # (what is reported, the counters it moves and by how much)
 _RECORDS: list[tuple[str, Callable[[KpiBook], object], dict[str, float]]] = [
     ("sales cost", lambda b: b.record_sales_cost(250.0), {"sales_cost": 250.0}),
@@ -71,7 +63,7 @@ _RECORDS: list[tuple[str, Callable[[KpiBook], object], dict[str, float]]] = [
     ("opportunity", lambda b: b.record_opportunity(), {"opportunities": 1}),
     (
         "win",
-        lambda b: b.record_win(_prospect(9_000.0), 6),
+        lambda b: b.record_win(9_000.0, 6),
         {"wins": 1, "new_arr": 9_000.0, "new_arr_sales": 9_000.0},
     ),
     (
@@ -92,6 +84,12 @@ _RECORDS: list[tuple[str, Callable[[KpiBook], object], dict[str, float]]] = [
     ),
     ("no self-serve", lambda b: b.record_self_serve(np.array([])), {}),
     ("loss", lambda b: b.record_loss(), {"losses": 1}),
+    (
+        "won from rival",
+        lambda b: b.record_won_from_rival(2, 5_000.0),
+        {"won_from_rivals": 2, "new_arr": 5_000.0},
+    ),
+    ("lost to rival", lambda b: b.record_lost_to_rival(), {"lost_to_rivals": 1}),
     ("contact", lambda b: b.record_contact(30.0, True), {}),
     ("spend", lambda b: b.record_spend(np.array([10.0, 20.0])), {"marketing_spend": 30.0}),
 ]
@@ -111,8 +109,8 @@ def test_each_record_moves_its_counters_only(
 
 def test_win_and_contact_side_totals() -> None:
     book = KpiBook(1)
-    book.record_win(_prospect(1_000.0), 6)
-    book.record_win(_prospect(3_000.0), 10)
+    book.record_win(1_000.0, 6)
+    book.record_win(3_000.0, 10)
     assert book.cycle_weeks_total == 16
     book.record_contact(30.0, True)
     book.record_contact(12.5, False)
@@ -128,7 +126,7 @@ def test_win_and_contact_side_totals() -> None:
 def test_start_week_resets_weekly_counters_and_totals_keep_counting() -> None:
     book = KpiBook(2)
     book.record_leads(5, 2)
-    book.record_win(_prospect(100.0), 3)
+    book.record_win(100.0, 3)
     book.start_week()
     assert all(v == 0 for v in book.week.values())
     assert book.total["inquiries"] == 5 and book.total["mqls"] == 2
@@ -211,7 +209,7 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
 
 def test_row_columns_are_the_weekly_kpis_and_channel_spend(run: Run) -> None:
     model, frame, _, _, _ = run
-    row = weekly_row(model)
+    row = weekly_row(model.firm)
     expected = [*WEEKLY, *_channels(model)]
     assert set(row) == set(expected) and len(row) == len(expected)
     assert list(frame.columns) == expected
@@ -219,8 +217,8 @@ def test_row_columns_are_the_weekly_kpis_and_channel_spend(run: Run) -> None:
 
 def test_row_is_the_last_collected_row_and_recomputing_it_changes_nothing(run: Run) -> None:
     model, frame, _, _, _ = run
-    row = weekly_row(model)
-    again = weekly_row(model)
+    row = weekly_row(model.firm)
+    again = weekly_row(model.firm)
     last = frame.iloc[-1]
     for key, value in row.items():
         assert _same(value, again[key]) and _same(value, model.kpi_row[key]), key
@@ -278,7 +276,7 @@ def test_ratios_are_those_of_the_running_sums(run: Run) -> None:
     last = frame.iloc[-1]
     assert last["cac"] < last["cum_cost"] / last["cum_wins"]
     # The rest are read from the book's side totals and this week's counters.
-    book, row = model.kpis, weekly_row(model)
+    book, row = model.kpis, weekly_row(model.firm)
     assert row["sales_cycle_weeks"] == book.cycle_weeks_total / book.total["wins"]
     assert row["response_hours"] == book.contact_hours_total / book.contacts
     assert row["engagement_rate"] == book.week["engagements"] / book.week["exposures"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
@@ -24,6 +25,8 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     """The model class a field holds directly or as the values of a named table, if any."""
     if get_origin(annotation) is dict:
         annotation = get_args(annotation)[1]
+    if get_origin(annotation) in (Union, UnionType):  # optional: the group it may hold
+        annotation = next(a for a in get_args(annotation) if a is not type(None))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None

@@ -36,7 +36,7 @@ def run_and_save(
     plan = plan_runs(names, seeds, weeks, base_seed)
     labels = plan.names
     workers = workers_that_fit(plan.scenarios, plan.runs, plan.weeks, workers, "This batch")
-    out_dir = out or default_out_dir(labels)
+    out_dir = out or default_out_dir([unit.name for unit in plan.scenarios])
     created = prepare_out_dir(out_dir, RUN_PRODUCTS, overwrite)  # before any run
     total = plan.runs
     with progress_bar(errors) as progress:

@@ -14,13 +14,14 @@ from gtmsim.outputs.terminal import shown
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES and explain every mistake (exit status 2 if any is wrong)."""
-    from gtmsim.model.scenario_files import ScenarioError, load_scenario
+    """Check scenario or market FILES and explain every mistake (exit status 2 if any is wrong)."""
+    from gtmsim.model.market_files import load_market
+    from gtmsim.model.scenario_files import ScenarioError
 
     bad = 0
     for name in files:
         try:
-            scenario = load_scenario(name)
+            market = load_market(name)
         except ScenarioError as err:
             bad += 1
             errors.print(
@@ -29,8 +30,11 @@ def validate(files: tuple[str, ...]) -> None:
                 soft_wrap=True,
             )
             continue
+        what = "scenario" if len(market.firms) == 1 else "market"
+        firms = "" if len(market.firms) == 1 else f", firms {', '.join(market.firms)}"
         console.print(
-            f"[green]{shown(name)}: ok[/] (scenario '{shown(scenario.name)}', sha256 {scenario.digest()[:12]})"
+            f"[green]{shown(name)}: ok[/] ({what} '{shown(market.name)}'{shown(firms)}, "
+            f"sha256 {market.digest()[:12]})"
         )
     if bad:
         sys.exit(2)
@@ -38,12 +42,18 @@ def validate(files: tuple[str, ...]) -> None:
 
 @click.command("scenarios")
 def list_scenarios() -> None:
-    """List the shipped scenarios with their purpose."""
-    from gtmsim.model.scenario_files import purpose, shipped_scenarios
+    """List the shipped scenarios and markets with their purpose."""
+    from gtmsim.model.scenario_files import purpose, shipped_markets, shipped_scenarios
 
     for name, path in shipped_scenarios().items():
-        line = f"[bold]{shown(name):<14}[/] {shown(purpose(path))}"
+        line = f"[bold]{shown(name):<16}[/] {shown(purpose(path))}"
         console.print(line, highlight=False, soft_wrap=True)
+    markets = shipped_markets()
+    if markets:
+        console.print("\n[bold]Markets[/] (several firms in one market):")
+        for name, path in markets.items():
+            line = f"[bold]{shown(name):<16}[/] {shown(purpose(path))}"
+            console.print(line, highlight=False, soft_wrap=True)
     console.print("\nRun one with `gtmsim run NAME`; copy one and change it to make your own.")
 
 

@@ -17,11 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gtmsim.model.market_scenario import MarketScenario
 from gtmsim.model.scenario import Scenario
 from gtmsim.model.scenario_files import ScenarioError
 
 #: Bytes per prospect of the population arrays and the week's temporaries (measured: 110-120).
 BYTES_PER_PROSPECT = 130
+#: Bytes per prospect of each further firm's view of the market (its awareness, trust, lead and
+#: contract arrays, and its marketing's targeting weights).
+BYTES_PER_FIRM_PROSPECT = 110
 #: Bytes per tie end of the word-of-mouth network at its peak while it is built (measured:
 #: 15 at 8 ties, 17 at 60-200 ties).
 BYTES_PER_TIE_END = 20
@@ -47,16 +51,18 @@ class CapacityError(ScenarioError):
     """A batch needs more memory than this machine can give it."""
 
 
-def run_bytes(scenario: Scenario, weeks: int) -> int:
-    """Peak memory of one model of ``scenario`` run for ``weeks`` weeks, in bytes (its process
-    aside). Touch histories (``simulation.record_touches``) are not included."""
+def run_bytes(scenario: Scenario | MarketScenario, weeks: int) -> int:
+    """Peak memory of one model of ``scenario`` (or market) run for ``weeks`` weeks, in bytes
+    (its process aside). Touch histories (``simulation.record_touches``) are not included."""
     market = scenario.market
+    firms = len(scenario.firms) if isinstance(scenario, MarketScenario) else 1
     tie_ends = market.prospects * market.ties_per_prospect
     return int(
         BYTES_PER_RUN
         + BYTES_PER_PROSPECT * market.prospects
+        + BYTES_PER_FIRM_PROSPECT * market.prospects * (firms - 1)
         + BYTES_PER_TIE_END * tie_ends
-        + BYTES_PER_RUN_WEEK * weeks
+        + BYTES_PER_RUN_WEEK * weeks * firms
     )
 
 

@@ -9,10 +9,48 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gtmsim.model.kpi_competition import MARKET_SHARES
 from gtmsim.model.kpis import HEADLINE, KPIS
 
 #: Headline KPIs compared, in table order: summary column -> (label, unit), from the registry.
 COMPARED = {name: (KPIS[name].label, KPIS[name].unit) for name in HEADLINE}
+#: What a comparison of firms in markets adds: their market shares and share of voice.
+COMPARED_IN_MARKETS = {
+    **COMPARED,
+    **{name: (KPIS[name].label, KPIS[name].unit) for name in MARKET_SHARES},
+}
+
+
+def firm_of(name: str) -> tuple[str, str] | None:
+    """(market, firm) of a result named ``market:firm`` (a firm in a market of several), else
+    None (a scenario alone in its market)."""
+    market, sep, firm = name.partition(":")
+    return (market, firm) if sep and market and firm else None
+
+
+def paired_baselines(scenarios: list[str]) -> dict[str, str | None]:
+    """What each result is compared with, seed by seed: the first result is the baseline, and
+    when it is a firm in a market, every firm of that market is a baseline of its own (None)
+    and a firm of a later market is compared with the firm of the same name in the first
+    market (if it has one); everything else is compared with the first result."""
+    first = firm_of(scenarios[0]) if scenarios else None
+    baselines: dict[str, str | None] = {}
+    for name in scenarios:
+        firm = firm_of(name)
+        if name == scenarios[0] or (first and firm and firm[0] == first[0]):
+            baselines[name] = None
+        elif first and firm and f"{first[0]}:{firm[1]}" in scenarios:
+            baselines[name] = f"{first[0]}:{firm[1]}"
+        else:
+            baselines[name] = scenarios[0]
+    return baselines
+
+
+def compared_kpis(scenarios: list[str]) -> dict[str, tuple[str, str]]:
+    """The KPIs a comparison of ``scenarios`` shows: the headline ones, and market shares when
+    a firm competes in a market."""
+    return COMPARED_IN_MARKETS if any(firm_of(n) for n in scenarios) else COMPARED
+
 
 #: Central interval reported everywhere: 90%, i.e. the 5th to 95th percentile over seeds.
 INTERVAL = (5.0, 95.0)
@@ -103,16 +141,17 @@ def unpaired_relative_differences(
 
 
 def comparison_table(summary: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    """One row per (KPI, scenario): median and 90% interval over seeds, and against the first
-    scenario (NaN or 0 for the first itself): the median paired % difference, the 90% interval
-    of the paired differences over seeds (their spread), the 95% confidence interval of their
-    median, and on how many of the paired seeds it is better."""
-    baseline = scenarios[0]
+    """One row per (KPI, scenario): median and 90% interval over seeds, and against its
+    baseline (:func:`paired_baselines`; NaN or 0 for a baseline itself): the median paired %
+    difference, the 90% interval of the paired differences over seeds (their spread), the 95%
+    confidence interval of their median, and on how many of the paired seeds it is better."""
+    baselines = paired_baselines(scenarios)
     rows = []
-    for kpi, (label, unit) in COMPARED.items():
+    for kpi, (label, unit) in compared_kpis(scenarios).items():
         for name in scenarios:
             mid, low, high = median_interval(summary.loc[summary["scenario"] == name, kpi])
-            if name == baseline:
+            baseline = baselines[name]
+            if baseline is None:
                 d_mid = d_low = d_high = ci_low = ci_high = float("nan")
                 better = paired = 0
             else:
@@ -126,6 +165,7 @@ def comparison_table(summary: pd.DataFrame, scenarios: list[str]) -> pd.DataFram
                     "label": label,
                     "unit": unit,
                     "scenario": name,
+                    "baseline": baseline or "",
                     "median": mid,
                     "low": low,
                     "high": high,

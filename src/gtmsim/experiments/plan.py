@@ -13,21 +13,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gtmsim.experiments.runner import replicate_seeds
+from gtmsim.model.market_files import load_market
+from gtmsim.model.market_scenario import MarketScenario, as_market
 from gtmsim.model.scenario import Scenario
-from gtmsim.model.scenario_files import ScenarioError, load_scenario
+from gtmsim.model.scenario_files import ScenarioError
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """Scenarios to run on common seeds for a number of weeks."""
+    """Scenarios (or markets of several firms) to run on common seeds for a number of weeks."""
 
-    scenarios: list[Scenario]
+    scenarios: list[Scenario | MarketScenario]
     seeds: list[int]
     weeks: int
 
     @property
     def names(self) -> list[str]:
-        return [s.name for s in self.scenarios]
+        """The names of the results, in order: a scenario's name, or ``market:firm`` for each
+        firm of a market."""
+        return [label for unit in self.scenarios for label in as_market(unit).labels]
 
     @property
     def runs(self) -> int:
@@ -36,7 +40,7 @@ class RunPlan:
 
 
 def plan_runs(
-    scenarios: Sequence[str | Path | Scenario],
+    scenarios: Sequence[str | Path | Scenario | MarketScenario],
     seeds: int | None = None,
     weeks: int | None = None,
     base_seed: int | None = None,
@@ -44,9 +48,11 @@ def plan_runs(
     """Load the scenarios (files, shipped names or Scenario objects) and decide the seeds and
     weeks: ``seeds`` replicates (default: the first scenario's ``simulation.seeds``) on child
     seeds of ``base_seed`` (default: its ``simulation.base_seed``), for ``weeks`` weeks
-    (default: its ``simulation.weeks``). Raises ScenarioError if two scenarios share a name."""
-    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
-    labels = [s.name for s in loaded]
+    (default: its ``simulation.weeks``). A market file of several firms runs as one market
+    whose firms have results of their own; one of a single firm runs as its scenario. Raises
+    ScenarioError if two results would share a name."""
+    loaded = [_load(s) for s in scenarios]
+    labels = [label for unit in loaded for label in as_market(unit).labels]
     if len(set(labels)) != len(labels):
         raise ScenarioError(
             f"two scenarios share the name {sorted({n for n in labels if labels.count(n) > 1})}; "
@@ -55,3 +61,10 @@ def plan_runs(
     first = loaded[0].simulation
     root = first.base_seed if base_seed is None else base_seed
     return RunPlan(loaded, replicate_seeds(root, seeds or first.seeds), weeks or first.weeks)
+
+
+def _load(unit: str | Path | Scenario | MarketScenario) -> Scenario | MarketScenario:
+    if isinstance(unit, Scenario):
+        return unit
+    market = unit if isinstance(unit, MarketScenario) else load_market(unit)
+    return market.first if len(market.firms) == 1 else market

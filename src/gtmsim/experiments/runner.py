@@ -24,6 +24,7 @@ from gtmsim.experiments.executors import Executor, LocalExecutor, as_executor, l
 from gtmsim.experiments.processes import pool_context  # noqa: F401  (re-exported for tests)
 from gtmsim.experiments.summary import summarise_run
 from gtmsim.model.growth import GrowthModel
+from gtmsim.model.market_scenario import MarketScenario, as_market, unit_from_json
 from gtmsim.model.scenario import Scenario
 
 
@@ -33,26 +34,38 @@ def replicate_seeds(base_seed: int, n: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
 
 
-def run_one(scenario: Scenario, seed: int, weeks: int | None = None) -> pd.DataFrame:
-    """Run one scenario on one seed; returns its weekly KPIs with ``scenario`` and ``seed`` columns."""
+def run_one(
+    scenario: Scenario | MarketScenario, seed: int, weeks: int | None = None
+) -> pd.DataFrame:
+    """Run one scenario (or market) on one seed; returns its weekly KPIs with ``scenario`` and
+    ``seed`` columns. A market of several firms gives each firm's weeks in turn, its
+    ``scenario`` column naming the firm as ``market:firm``."""
     model = GrowthModel(scenario, seed=seed)
     model.run(weeks)
+    if isinstance(scenario, MarketScenario) and len(scenario.firms) > 1:
+        frames = []
+        for label, firm in zip(scenario.labels, model.firms, strict=True):
+            frame = pd.DataFrame(firm.rows)
+            frame.insert(0, "seed", seed)
+            frame.insert(0, "scenario", label)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "seed", seed)
-    frame.insert(0, "scenario", scenario.name)
+    frame.insert(0, "scenario", model.params.name)
     return frame
 
 
 def _run_task(task: tuple[str, int, int | None]) -> pd.DataFrame:
     scenario_json, seed, weeks = task
-    return run_one(Scenario.model_validate_json(scenario_json), seed, weeks)
+    return run_one(unit_from_json(scenario_json), seed, weeks)
 
 
 @dataclass
 class Batch:
     """The outcome of running scenarios over seeds (possibly interrupted part-way)."""
 
-    scenarios: list[Scenario]
+    scenarios: list[Scenario | MarketScenario]
     seeds: list[int]
     weeks: int
     runs: dict[tuple[int, int], pd.DataFrame] = field(default_factory=dict)
@@ -69,7 +82,11 @@ class Batch:
 
     def summary(self) -> pd.DataFrame:
         """One row per finished (scenario, seed) with end-of-run KPIs."""
-        rows = [summarise_run(self.runs[key]) for key in sorted(self.runs)]
+        rows = [
+            summarise_run(firm)
+            for key in sorted(self.runs)
+            for _, firm in self.runs[key].groupby("scenario", sort=False)
+        ]
         return pd.DataFrame(rows)
 
     def manifest(self) -> dict[str, Any]:
@@ -83,7 +100,8 @@ class Batch:
             "seeds": self.seeds,
             "scenarios": [
                 {"name": s.name, "sha256": s.digest(), "parameters": s.model_dump(mode="json")}
-                for s in self.scenarios
+                for unit in self.scenarios
+                for s in as_market(unit).labelled()
             ],
         }
 

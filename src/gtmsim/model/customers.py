@@ -31,7 +31,7 @@ from gtmsim.model.journey import LeadStage, Stage
 from gtmsim.model.parameters.base import REFERENCE_LEVEL, WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.firm import Firm
 
 YEAR = int(WEEKS_PER_YEAR)
 
@@ -68,14 +68,14 @@ class CustomerBase:
             first year ends or when nobody was a customer at its start.
     """
 
-    def __init__(self, model: GrowthModel) -> None:
-        self.model = model
-        self.params = model.params.customers
-        self.stream = model.streams["customers"]
+    def __init__(self, firm: Firm) -> None:
+        self.firm = firm
+        self.params = firm.params.customers
+        self.stream = firm.streams["customers"]
         #: the run's key for renewal outcomes (drawn first, so it does not depend on the base)
         self.key = int(self.stream.integers(0, 2**63))
-        pop = model.population
-        segments = list(model.params.market.segments.values())
+        pop = firm.population
+        segments = list(firm.params.market.segments.values())
         churn = np.array([s.churn_per_year for s in segments])
         #: odds of churning at renewal for a customer of average fit, by segment
         self.churn_odds = churn / (1.0 - churn)
@@ -89,7 +89,8 @@ class CustomerBase:
         self.arr_by_week: list[float] = []
         self.sales_new_arr_by_week: list[float] = []
         self.retention = {"nrr": float("nan"), "grr": float("nan"), "logo_churn": float("nan")}
-        self.install([s.installed_share for s in segments], model.week)
+        factor = self.params.installed_base_factor
+        self.install([s.installed_share * factor for s in segments], firm.week)
         self.schedule(pop.drain_joined())
         self.cohort = self.snapshot()
         self.arr_by_week.append(float(pop.arr.sum()))
@@ -97,16 +98,17 @@ class CustomerBase:
     def install(self, shares: list[float], week: int) -> None:
         """The customers at week 0: in each segment a share ``installed_share`` of its prospects,
         the better-fitting likelier (chance proportional to fit), aged uniformly up to
-        ``installed_max_age_years``; they are aware and trust the product."""
+        ``installed_max_age_years``; they are aware and trust the product. In a market of
+        several firms only prospects no firm has yet are drawn (firms install in turn)."""
         self.installed = 0
         if not any(shares):
             return
-        pop = self.model.population
+        pop = self.firm.population
         chosen = []
         for segment, share in enumerate(shares):
             if share <= 0:
                 continue
-            members = np.flatnonzero(pop.segment == segment)
+            members = np.flatnonzero((pop.segment == segment) & (pop.buyers.owner < 0))
             fit = pop.fit[members]
             mean_fit = fit.mean() if len(fit) else 0.0
             # fit-weighted, or uniform where every fit is (numerically) zero
@@ -128,19 +130,30 @@ class CustomerBase:
         """Put new customers on the renewal calendar (the week of the year they bought in)."""
         if len(joined) == 0:
             return
-        bought = self.model.population.bought_week[joined]
+        bought = self.firm.population.bought_week[joined]
         slot = bought % YEAR
         for week_of_year in np.unique(slot):
             self.renewals[int(week_of_year)].append(joined[slot == week_of_year])
 
     def step(self) -> None:
-        """End of the week: book new customers' ARR, renew or churn the contracts whose
-        anniversary this is, record ARR and the week's subscription revenue (ARR / 52), and
-        close the year's retention cohort at year ends."""
-        model = self.model
-        pop, book, week = model.population, model.kpis, model.week
-        self.schedule(pop.drain_joined())
-        self.renew(week)
+        """End of the week: renewals (:meth:`renew_due`), then the books (:meth:`book_week`).
+        In a market of several firms every firm renews before any books its week, so a customer
+        who switches is in its new firm's ARR the week it switches."""
+        self.renew_due()
+        self.book_week()
+
+    def renew_due(self) -> None:
+        """Put new customers on the renewal calendar, then renew or churn the contracts whose
+        anniversary this is."""
+        self.schedule(self.firm.population.drain_joined())
+        self.renew(self.firm.week)
+
+    def book_week(self) -> None:
+        """Record ARR and the week's subscription revenue (ARR / 52), and close the year's
+        retention cohort at year ends."""
+        firm = self.firm
+        pop, book, week = firm.population, firm.kpis, firm.week
+        self.schedule(pop.drain_joined())  # customers won from a rival's renewal this week
         self.arr_by_week.append(float(pop.arr.sum()))
         book.record_revenue(self.arr / WEEKS_PER_YEAR)  # a week's share of every contract
         self.sales_new_arr_by_week.append(book.week["new_arr_sales"])
@@ -153,7 +166,7 @@ class CustomerBase:
         slot = self.renewals[week % YEAR]
         if not slot:
             return
-        pop = self.model.population
+        pop = self.firm.population
         listed = np.unique(np.concatenate(slot))
         # a customer who churned, or churned and bought again in another week of the year, is
         # no longer due here
@@ -168,7 +181,11 @@ class CustomerBase:
         odds = self.churn_odds[segment] * np.exp(
             self.params.churn_fit_effect * (REFERENCE_LEVEL - pop.fit[due])
         )
+        odds *= self.firm.price_churn_odds  # what the firm's price does to churn (1 at list)
         leaves = renewal_uniforms(self.key, due, renewal, 0) < odds / (1.0 + odds)
+        if self.firm.competing:  # a customer who stays may still leave for a rival it trusts
+            to_rival = self.switching(due, renewal, ~leaves)
+            leaves |= to_rival >= 0
         churned = due[leaves]
         self.renewals_due += np.bincount(segment, minlength=len(self.renewals_due))
         self.churned += np.bincount(segment[leaves], minlength=len(self.churned))
@@ -180,22 +197,53 @@ class CustomerBase:
         before = pop.arr[renewed]
         change = before * (factor - 1.0)
         pop.arr[renewed] = before + change
-        book = self.model.kpis
+        book = self.firm.kpis
         book.record_renewals(
             expansion=float(change[change > 0].sum()),
             contraction=float(-change[change < 0].sum()),
         )
         book.record_churn(len(churned), float(pop.arr[churned].sum()))
         self.churn(churned, week)
+        if self.firm.competing:
+            for index, rival in enumerate(self.firm.model.firms):
+                gone = due[to_rival == index]
+                if len(gone):
+                    book.record_lost_to_rival(len(gone))
+                    rival.win_from_rival(gone)
         # the calendar keeps only those still customers here (the churned have left it)
         slot[:] = [listed[current & (pop.stage[listed] == Stage.CUSTOMER)]]
+
+    def switching(self, due: np.ndarray, renewal: np.ndarray, staying: np.ndarray) -> np.ndarray:
+        """Which renewing customers leave for a rival: per customer the index of the firm it
+        switches to, or -1. A customer who would stay switches with odds s / (1 + s), s summed
+        over rivals of ``competition.switching_odds`` x its trust in the rival x (own price /
+        rival's price)^price_win_elasticity; the rival is chosen in proportion (one number per
+        customer and renewal, from the counter-based generator, so paired runs share it)."""
+        firm = self.firm
+        competition = firm.params.competition
+        pulls = []
+        for rival in firm.rivals:
+            relative = (firm.price / rival.price) ** competition.price_win_elasticity
+            pulls.append(
+                (rival, competition.switching_odds * rival.population.trust[due] * relative)
+            )
+        total = np.sum([pull for _, pull in pulls], axis=0)
+        draw = renewal_uniforms(self.key, due, renewal, 2)
+        to_rival = np.full(len(due), -1, dtype=np.int64)
+        threshold = np.zeros(len(due))
+        for rival, pull in pulls:
+            threshold += pull / (1.0 + total)
+            picked = staying & (to_rival < 0) & (draw < threshold)
+            to_rival[picked] = rival.index
+        return to_rival
 
     def churn(self, churned: np.ndarray, week: int) -> None:
         """Customers leave: no contract, no trust left, back with marketing after
         ``winback_weeks``."""
         if len(churned) == 0:
             return
-        pop = self.model.population
+        pop = self.firm.population
+        pop.buyers.owner[churned] = -1
         pop.arr[churned] = 0.0
         pop.trust[churned] = 0.0
         aware = pop.awareness[churned] >= pop.params.aware_threshold
@@ -206,7 +254,7 @@ class CustomerBase:
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
         """This week's customers and their ARR: the cohort whose retention a year from now is
         measured."""
-        arr = self.model.population.arr
+        arr = self.firm.population.arr
         customers = np.flatnonzero(arr > 0)
         return customers, arr[customers].copy()
 
@@ -214,7 +262,7 @@ class CustomerBase:
         """A year since the cohort's snapshot: its retention, then the next cohort."""
         customers, then = self.cohort
         if len(customers) and then.sum() > 0:
-            now = self.model.population.arr[customers]
+            now = self.firm.population.arr[customers]
             start = then.sum()
             self.retention = {
                 "nrr": 100.0 * now.sum() / start,

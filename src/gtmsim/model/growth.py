@@ -1,4 +1,5 @@
-"""GrowthModel: the weekly market simulation, built only from a validated Scenario."""
+"""GrowthModel: the weekly market simulation, built only from a validated Scenario (one firm)
+or MarketScenario (1 to 8 firms in one market)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,21 @@ import random
 import mesa
 import numpy as np
 
-from gtmsim.model.customers import CustomerBase
-from gtmsim.model.journey import LeadStage
+from gtmsim.model.firm import Firm, rival_streams
 from gtmsim.model.kpis import WEEKLY
-from gtmsim.model.ledger import KpiBook, weekly_row
-from gtmsim.model.market import Population
-from gtmsim.model.marketing import MarketingDepartment
-from gtmsim.model.organisation import Organisation
-from gtmsim.model.prospect import Prospect
+from gtmsim.model.ledger import weekly_row
+from gtmsim.model.market import Buyers, Population
+from gtmsim.model.market_scenario import MarketScenario
 from gtmsim.model.sales import SalesRep
 from gtmsim.model.scenario import Scenario
-from gtmsim.model.team import SalesTeam
-from gtmsim.model.touches import TouchLog
 
 #: Independent numpy random streams, one per mechanism, all spawned from the run's seed with
 #: ``np.random.SeedSequence``. Two scenarios run on the same seed therefore share the same
 #: market, network and draws for every mechanism they have in common (common random numbers,
 #: for paired comparisons). A further stream, ``schedule``, orders the reps each week: it is
 #: the standard-library generator Mesa seeds with the run's seed (``Model.random``), which
-#: ``AgentSet.shuffle_do`` draws from.
+#: ``AgentSet.shuffle_do`` draws from. These are the first firm's streams; each rival has its
+#: own (:func:`gtmsim.model.firm.rival_streams`), and ``rivalry`` orders the firms each week.
 STREAMS = (
     "population",
     "marketing",
@@ -35,6 +32,7 @@ STREAMS = (
     "adoption",
     "team",
     "customers",
+    "rivalry",
 )
 
 
@@ -57,9 +55,13 @@ class GrowthModel(mesa.Model):
         seed: the run's seed; the same scenario and seed give identical results.
     """
 
-    def __init__(self, scenario: Scenario | None = None, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario | MarketScenario | None = None, seed: int = 0) -> None:
         super().__init__(rng=seed)
-        self.params = scenario if scenario is not None else Scenario()
+        scenario = scenario if scenario is not None else Scenario()
+        self.market = scenario if isinstance(scenario, MarketScenario) else None
+        market = self.market or MarketScenario.alone(scenario)
+        #: The focal firm's scenario (its market, competition and simulation are the market's).
+        self.params = market.first
         self.seed = seed
         children = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.streams: dict[str, np.random.Generator | random.Random] = {
@@ -67,71 +69,145 @@ class GrowthModel(mesa.Model):
             for name, child in zip(STREAMS, children, strict=True)
         }
         self.streams["schedule"] = self.random  # Mesa's, seeded with ``seed``: orders the reps
-        self.population = Population(self.params.market, self.streams["population"])
-        self._prospects: dict[int, Prospect] = {}
-        self.kpis = KpiBook(len(self.params.marketing.channels))
-        self.customers = CustomerBase(self)  # the installed base and its recurring revenue
-        channels = list(self.params.marketing.channels)
-        self.touches = TouchLog(channels) if self.params.simulation.record_touches else None
-        self.organisation = Organisation(self, self.params.organisation)
-        self.marketing = MarketingDepartment(self, self.params.marketing)
-        self.reps: list[SalesRep] = []
-        self.reps_by_segment: dict[int, list[SalesRep]] = {}
-        self.team = SalesTeam(self)
-        self.team.hire_initial()  # fills reps and reps_by_segment
-        self.segment_cycle_weeks = [
-            s.sales_cycle_weeks for s in self.params.market.segments.values()
-        ]
+        self.buyers = Buyers(self.params.market, self.streams["population"])
+        scenarios = list(market.firms.values())
+        # the first firm's starting awareness, then the network, then the rivals' (draw order)
+        populations = [self._population(scenarios[0], 0)]
+        self.buyers.connect(self.streams["population"])
+        populations += [self._population(s, i) for i, s in enumerate(scenarios) if i > 0]
+        self.firms: list[Firm] = []
+        for index, (name, params) in enumerate(market.firms.items()):
+            populations[index].start()
+            streams = self.streams if index == 0 else rival_streams(seed, index)
+            self.firms.append(Firm(self, index, name, params, populations[index], streams))
         self._row: dict[str, float] = {}
         columns = [*WEEKLY, *(f"spend_{c}" for c in self.params.marketing.channels)]
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in columns}
         )
 
+    def _population(self, scenario: Scenario, index: int) -> Population:
+        competition = scenario.competition
+        price = scenario.pricing.price
+        return Population(
+            self.buyers,
+            index,
+            price,
+            price**-competition.price_win_elasticity,
+            self.streams["population"],
+        )
+
+    # --- the focal firm, as a one-firm model has always exposed it ---------------------------
+
+    @property
+    def firm(self) -> Firm:
+        """The focal firm (the first; the only one in a one-firm market)."""
+        return self.firms[0]
+
+    @property
+    def population(self):
+        return self.firms[0].population
+
+    @property
+    def kpis(self):
+        return self.firms[0].kpis
+
+    @property
+    def customers(self):
+        return self.firms[0].customers
+
+    @property
+    def touches(self):
+        return self.firms[0].touches
+
+    @property
+    def organisation(self):
+        return self.firms[0].organisation
+
+    @property
+    def marketing(self):
+        return self.firms[0].marketing
+
+    @property
+    def team(self):
+        return self.firms[0].team
+
+    @property
+    def reps(self) -> list[SalesRep]:
+        return self.firms[0].reps
+
+    @property
+    def reps_by_segment(self) -> dict[int, list[SalesRep]]:
+        return self.firms[0].reps_by_segment
+
+    @property
+    def segment_cycle_weeks(self) -> list[float]:
+        return self.firms[0].segment_cycle_weeks
+
+    @property
+    def _prospects(self):
+        return self.firms[0]._prospects
+
+    def prospect(self, index: int):
+        """The focal firm's Prospect agent over population row ``index``."""
+        return self.firms[0].prospect(index)
+
     @property
     def week(self) -> int:
         """Weeks completed; during a step, the week being simulated (Mesa's ``steps``)."""
         return self.steps
 
-    def prospect(self, index: int) -> Prospect:
-        """The Prospect agent over population row ``index``, created the first time sales
-        touches it (the rest of the market stays rows of the population arrays)."""
-        agent = self._prospects.get(index)
-        if agent is None:
-            agent = self._prospects[index] = Prospect(self, index)
-        return agent
-
     def step(self) -> None:
-        """One week, in order: the schedule of the model."""
-        self.kpis.start_week()
-        self.team.step(self.week)
-        if self.week == self.params.sales.headcount_cut_week:
-            self.team.cut_headcount(self.params.sales.headcount_cut_fraction)
-        self.marketing.step()
-        self.organisation.deliver()
-        self.kpis.record_sales_cost(self.team.weekly_cost)
-        if self.reps:
-            self.agents_by_type[SalesRep].shuffle_do("step")
-        adopters = self.population.adopt_directly(
-            self.params.marketing.direct_adoption_per_year, self.streams["adoption"], self.week
-        )
-        self.kpis.record_self_serve(self.population.deal_value[adopters])
-        self.customers.step()  # renewals, churn and expansion; ARR
-        talked = self.population.spread_word_of_mouth(self.streams["word_of_mouth"])
-        if self.touches is not None:
-            self.touches.add(talked, self.week, self.touches.word_of_mouth)
-        self.population.decay()
-        self.population.update_stages()
-        self.organisation.review()
-        self._row = weekly_row(self)
+        """One week, in order: the schedule of the model (each stage for every firm in turn;
+        with rivals, their order is drawn anew each week from the ``rivalry`` stream for the
+        stages where one firm's act can take a prospect from another: selling and self-serve)."""
+        week, firms = self.week, self.firms
+        order = firms
+        if len(firms) > 1:
+            order = [firms[i] for i in self.streams["rivalry"].permutation(len(firms))]
+        for firm in firms:
+            plan = firm.params.reorganise
+            if plan is not None and week == plan.week:  # the firm reorganises from this week
+                firm.organisation.params = plan.organisation
+            firm.kpis.start_week()
+            firm.team.step(week)
+            if week == firm.params.sales.headcount_cut_week:
+                firm.team.cut_headcount(firm.params.sales.headcount_cut_fraction)
+        for firm in firms:
+            firm.marketing.step()
+            firm.organisation.deliver()
+            firm.kpis.record_sales_cost(firm.team.weekly_cost)
+        all_reps = self.agents_by_type.get(SalesRep, ())
+        for firm in order:  # each firm's reps in random order, as Mesa's AgentSet.shuffle_do
+            reps = [rep for rep in all_reps if rep.firm is firm]  # in the order they were made
+            firm.streams["schedule"].shuffle(reps)
+            for rep in reps:
+                rep.step()
+        for firm in order:
+            pop = firm.population
+            adopters = pop.adopt_directly(
+                firm.params.marketing.direct_adoption_per_year, firm.streams["adoption"], week
+            )
+            firm.kpis.record_self_serve(pop.deal_value[adopters] * firm.price)
+        for firm in firms:
+            firm.customers.renew_due()  # renewals, churn, expansion and switching to rivals
+        for firm in firms:
+            firm.customers.book_week()  # ARR and revenue
+            pop = firm.population
+            talked = pop.spread_word_of_mouth(firm.streams["word_of_mouth"])
+            if firm.touches is not None:
+                firm.touches.add(talked, week, firm.touches.word_of_mouth)
+            pop.decay()
+            pop.update_stages()
+            firm.organisation.review()
+        for firm in firms:
+            firm.rows.append(weekly_row(firm))
+        self._row = firms[0].rows[-1]
         self.datacollector.collect(self)
 
     def return_to_nurture(self, prospects: np.ndarray | int) -> None:
-        """Hand leads back to marketing's nurture (leaked, rejected, ignored, lost, or their
-        rep left): they may qualify again after ``marketing.nurture_cooldown_weeks``."""
-        pop = self.population
-        pop.lead_stage[prospects] = LeadStage.NURTURE
-        pop.nurture_until[prospects] = self.week + self.params.marketing.nurture_cooldown_weeks
+        """The focal firm hands leads back to marketing's nurture (see :meth:`Firm.return_to_nurture`)."""
+        self.firms[0].return_to_nurture(prospects)
 
     def run(self, weeks: int | None = None) -> None:
         """Run ``weeks`` steps (default: the scenario's ``simulation.weeks``)."""

@@ -11,42 +11,11 @@ Mesa, so any layer may use it cheaply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from gtmsim.model import kpi_levers as levers
+from gtmsim.model.kpi import Kpi, Reduction
+from gtmsim.model.kpi_competition import COMPETITION_KPIS
 
-Reduction = Literal["last", "sum", "derived"]
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One KPI.
-
-    Attributes:
-        label: short name for tables and axes, e.g. ``"CAC"``.
-        unit: e.g. ``"currency/customer"``, ``"share"`` (0-1), ``"leads/week"``.
-        description: what it measures, in one sentence.
-        weekly: a column of ``timeseries.csv`` (recorded every week by the DataCollector).
-        summary: how a run reduces it to one value of ``summary.csv`` (None: not summarised).
-        headline: rank in headline tables, the differences figure and the report (None: not a
-            headline KPI).
-        mechanism: for headline KPIs, the mechanism behind it in one sentence (the report).
-        acted_on_by: prefixes of the parameter keys acting on it directly; a key ``a.b.c``
-            matches the prefixes ``a.b.c`` and ``a.b``.
-        funnel_stage: the lead-funnel stage whose entries this weekly count measures.
-    """
-
-    label: str
-    unit: str
-    description: str
-    weekly: bool = True
-    summary: Reduction | None = None
-    headline: int | None = None
-    mechanism: str = ""
-    acted_on_by: tuple[str, ...] = ()
-    funnel_stage: str | None = None
-
+__all__ = ["FUNNEL", "HEADLINE", "KPIS", "SUMMARY", "WEEKLY", "Kpi", "Reduction", "acts_on"]
 
 _GROWTH = (
     "Revenue growth compares the second half of the run with the first: new business won on top "
@@ -432,6 +401,8 @@ KPIS: dict[str, Kpi] = {
         acted_on_by=levers.ARR,
     ),
 }
+
+KPIS.update(COMPETITION_KPIS)
 
 #: Weekly columns of timeseries.csv, in column order (``spend_<channel>`` columns follow).
 WEEKLY = tuple(name for name, kpi in KPIS.items() if kpi.weekly)

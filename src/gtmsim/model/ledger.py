@@ -15,8 +15,7 @@ import numpy as np
 from gtmsim.model.journey import Stage
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
-    from gtmsim.model.prospect import Prospect
+    from gtmsim.model.firm import Firm
 
 
 #: Lower edges of the bands in which first contacts are counted by hours to first contact:
@@ -56,6 +55,8 @@ class KpiBook:
         "leads_leaked",
         "leads_rejected",
         "leads_ignored",
+        "won_from_rivals",
+        "lost_to_rivals",
     )
     #: Every weekly counter: the reported ones and those only used inside the model.
     WEEKLY = (*REPORTED, "exposures", "engagements", "new_arr_sales")
@@ -119,12 +120,22 @@ class KpiBook:
     def record_opportunity(self) -> None:
         self.add("opportunities", 1)
 
-    def record_win(self, prospect: Prospect, cycle_weeks: int) -> None:
-        """Sales won a deal: a new customer, whose contract adds its deal value to ARR."""
+    def record_win(self, contract_value: float, cycle_weeks: int) -> None:
+        """Sales won a deal: a new customer, whose contract (currency/year) adds to ARR."""
         self.add("wins", 1)
-        self.add("new_arr", prospect.deal_value)
-        self.add("new_arr_sales", prospect.deal_value)
+        self.add("new_arr", contract_value)
+        self.add("new_arr_sales", contract_value)
         self.cycle_weeks_total += cycle_weeks
+
+    def record_won_from_rival(self, customers: int, contract_value: float) -> None:
+        """``customers`` bought from this firm when a rival's deal closed, or switched to it from
+        a rival at renewal, with contracts worth ``contract_value`` (currency/year)."""
+        self.add("won_from_rivals", customers)
+        self.add("new_arr", contract_value)
+
+    def record_lost_to_rival(self, n: int = 1) -> None:
+        """``n`` deals, leads or customers went to a rival."""
+        self.add("lost_to_rivals", n)
 
     def record_self_serve(self, deal_values: np.ndarray) -> None:
         self.add("self_serve", len(deal_values))
@@ -155,31 +166,33 @@ class KpiBook:
         self.add("deals_dropped", deals)
 
 
-def weekly_row(model: GrowthModel) -> dict[str, float]:
-    """One week's KPIs (see :data:`KPIS`), plus ``spend_<channel>`` per marketing channel."""
-    book = model.kpis
-    counts = model.population.stage_counts()
-    n = model.population.n
+def weekly_row(firm: Firm) -> dict[str, float]:
+    """One week's KPIs of ``firm`` (see :data:`KPIS`), plus ``spend_<channel>`` per marketing
+    channel."""
+    book = firm.kpis
+    counts = firm.population.stage_counts()
+    n = firm.population.n
     week, total = book.week, book.total
-    deals = [deal for rep in model.reps for deal in rep.deals]
+    deals = [deal for rep in firm.reps for deal in rep.deals]
     cum_cost = total["marketing_spend"] + total["sales_cost"]
+    new_customers = total["wins"] + total["self_serve"] + total["won_from_rivals"]
     row: dict[str, float] = {
-        "week": model.week,
+        "week": firm.week,
         "unaware": int(counts[Stage.UNAWARE]),
         "aware": int(counts[Stage.AWARE]),
         "trusting": int(counts[Stage.TRUSTING]),
         "customers": int(counts[Stage.CUSTOMER]),
         "awareness_pct": 100.0 * (n - counts[Stage.UNAWARE]) / n,
         "trusting_pct": 100.0 * (counts[Stage.TRUSTING] + counts[Stage.CUSTOMER]) / n,
-        "newly_aware": model.population.newly_aware,
-        "newly_trusting": model.population.newly_trusting,
+        "newly_aware": firm.population.newly_aware,
+        "newly_trusting": firm.population.newly_trusting,
     }
     for key in KpiBook.REPORTED:
         row[key] = week[key]
     row.update(
-        pipeline_value=float(sum(d.prospect.deal_value for d in deals)),
+        pipeline_value=float(sum(d.prospect.deal_value for d in deals)) * firm.price,
         open_opportunities=len(deals),
-        queued_leads=sum(len(rep.queue) for rep in model.reps),
+        queued_leads=sum(len(rep.queue) for rep in firm.reps),
         cum_revenue=total["revenue"],
         cum_wins=total["wins"],
         cum_mqls=total["mqls"],
@@ -187,28 +200,44 @@ def weekly_row(model: GrowthModel) -> dict[str, float]:
         cum_opportunities=total["opportunities"],
         cum_cost=cum_cost,
         cost_per_lead=ratio(total["marketing_spend"], total["mqls"]),
-        cac=ratio(cum_cost, total["wins"] + total["self_serve"]),
+        cac=ratio(cum_cost, new_customers),
         cac_sales_led=ratio(cum_cost, total["wins"]),
         win_rate=ratio(total["wins"], total["wins"] + total["losses"]),
         mql_to_sql=ratio(total["sqls"], total["mqls"]),
         lead_to_customer=ratio(total["wins"], total["mqls"]),
-        avg_deal_size=ratio(total["new_arr"], total["wins"] + total["self_serve"]),
+        avg_deal_size=ratio(total["new_arr"], new_customers),
         sales_cycle_weeks=ratio(book.cycle_weeks_total, total["wins"]),
         engagement_rate=ratio(week["engagements"], week["exposures"]),
         response_hours=ratio(book.contact_hours_total, book.contacts),
     )
-    row.update(recurring_revenue(model, cum_cost, pipeline=row["pipeline_value"]))
-    for name, spend in zip(model.marketing.channel_names, book.spend_by_channel, strict=True):
+    row.update(recurring_revenue(firm, cum_cost, pipeline=row["pipeline_value"]))
+    row.update(market_shares(firm))
+    for name, spend in zip(firm.marketing.channel_names, book.spend_by_channel, strict=True):
         row[f"spend_{name}"] = float(spend)
     return row
 
 
-def recurring_revenue(model: GrowthModel, cum_cost: float, pipeline: float) -> dict[str, float]:
+def market_shares(firm: Firm) -> dict[str, float]:
+    """The firm's share of the market's customers and ARR now, and its share of all firms'
+    marketing spend since week 0 (share of voice), in % (NaN where the market has none)."""
+    firms = firm.model.firms
+    customers = [int(np.count_nonzero(f.population.stage == Stage.CUSTOMER)) for f in firms]
+    arr = [f.customers.arr for f in firms]
+    spend = [f.kpis.total["marketing_spend"] for f in firms]
+    own = firm.index
+    return {
+        "market_share_customers": 100.0 * ratio(customers[own], sum(customers)),
+        "market_share_arr": 100.0 * ratio(arr[own], sum(arr)),
+        "share_of_voice": 100.0 * ratio(spend[own], sum(spend)),
+    }
+
+
+def recurring_revenue(firm: Firm, cum_cost: float, pipeline: float) -> dict[str, float]:
     """The week's recurring-revenue KPIs: ARR and its growth, the last completed year's
     retention, CAC payback, LTV:CAC and pipeline coverage (see :data:`KPIS`)."""
-    base, total = model.customers, model.kpis.total
-    margin = model.params.customers.gross_margin
-    new_customers = total["wins"] + total["self_serve"]
+    base, total = firm.customers, firm.kpis.total
+    margin = firm.params.customers.gross_margin
+    new_customers = total["wins"] + total["self_serve"] + total["won_from_rivals"]
     # a new customer's yearly gross margin, on average (currency/year)
     margin_per_customer = margin * ratio(total["new_arr"], new_customers)
     cac = ratio(cum_cost, new_customers)

@@ -35,15 +35,12 @@ def bass_week_probability(p: float, q: float, share: float) -> float:
     return float(min(1.0, max(0.0, (after - share) / (1.0 - share))))
 
 
-class Population:
-    """Per-prospect state as numpy arrays (index = prospect number).
-
-    Arrays: ``segment`` (int), ``deal_value`` (currency), ``fit`` (0-1), ``awareness``
-    and ``trust`` (levels 0-1), ``stage`` (:class:`Stage`), ``lead_stage``
-    (:class:`LeadStage`), ``nurture_until`` (week a nurtured lead may re-qualify),
-    ``reinforced`` (touched this week, so no decay), ``lead_channel`` (channel index
-    that produced the current lead, -1 for word of mouth), ``lead_score`` (0-1).
-    """
+class Buyers:
+    """What every firm in the market shares about each prospect (index = prospect number):
+    ``segment`` (int), ``deal_value`` (currency/year at list price), ``fit`` (0-1), the
+    word-of-mouth network ``ties``, and ``owner``: the index of the firm whose customer it is
+    (-1: nobody's). Built from the ``population`` stream in a fixed order, so every scenario
+    run on a seed has the same market."""
 
     def __init__(self, params: MarketParams, rng: np.random.Generator) -> None:
         n = params.prospects
@@ -59,6 +56,49 @@ class Population:
         fit_mean = np.array([s.fit_mean for s in segs])[self.segment]
         conc = np.array([s.fit_concentration for s in segs])[self.segment]
         self.fit = rng.beta(fit_mean * conc, (1 - fit_mean) * conc)
+        self.owner = np.full(n, -1, dtype=np.int8)
+        self.ties = None  # built after the first firm's starting awareness (the draw order)
+
+    def connect(self, rng: np.random.Generator) -> None:
+        """Build the word-of-mouth network (by column: word of mouth reads only the columns
+        of prospects who talk)."""
+        p = self.params
+        self.ties = build_ties(self.segment, p.ties_per_prospect, p.same_segment_ties, rng)
+
+
+class Population:
+    """One firm's view of the market: per-prospect state as numpy arrays (index = prospect
+    number), over the :class:`Buyers` every firm shares.
+
+    Arrays: ``segment``, ``deal_value``, ``fit`` and ``ties`` (the buyers'), ``awareness``
+    and ``trust`` of this firm (levels 0-1), ``stage`` (:class:`Stage`; CUSTOMER means this
+    firm's customer, a rival's customer has the stage its awareness and trust of this firm
+    give), ``lead_stage`` (:class:`LeadStage`, in this firm's lead process), ``nurture_until``
+    (week a nurtured lead may re-qualify), ``reinforced`` (touched this week, so no decay),
+    ``lead_channel`` (channel index that produced the current lead, -1 for word of mouth),
+    ``lead_score`` (0-1), ``bought_week`` and ``arr`` (this firm's contracts).
+
+    Args:
+        buyers: the market's shared state.
+        firm: this firm's index (``buyers.owner`` holds it for its customers).
+        price: this firm's price multiplier (a contract is worth deal value x price).
+        price_odds: what its price does to a buyer's odds of choosing it (price^-elasticity).
+        rng: the stream its starting awareness is drawn from.
+    """
+
+    def __init__(
+        self, buyers: Buyers, firm: int, price: float, price_odds: float, rng: np.random.Generator
+    ) -> None:
+        params = buyers.params
+        n = buyers.n
+        self.buyers = buyers
+        self.firm = firm
+        self.price = price
+        self.price_odds = price_odds
+        self.params = params
+        self.n = n
+        self.segment_names = buyers.segment_names
+        self.segment, self.deal_value, self.fit = buyers.segment, buyers.deal_value, buyers.fit
         aware = rng.random(n) < params.initial_aware_share
         self.awareness = np.where(
             aware, params.aware_threshold + (1 - params.aware_threshold) * rng.random(n), 0.0
@@ -78,11 +118,16 @@ class Population:
         self.ever_trusting = np.zeros(n, dtype=bool)
         self.newly_aware = 0
         self.newly_trusting = 0
-        self.ties = build_ties(
-            self.segment, params.ties_per_prospect, params.same_segment_ties, rng
-        )  # by column: word of mouth reads only the columns of prospects who talk
+
+    @property
+    def ties(self):
+        """The market's word-of-mouth network (row-normalised, by column)."""
+        return self.buyers.ties
+
+    def start(self) -> None:
+        """Week 0: stages from the starting awareness (a starting point, not a flow)."""
         self.update_stages()
-        self.newly_aware = self.newly_trusting = 0  # week 0 is the starting point, not a flow
+        self.newly_aware = self.newly_trusting = 0
 
     def update_stages(self) -> None:
         """Derive each prospect's journey stage from its awareness and trust levels."""
@@ -161,16 +206,20 @@ class Population:
         the closed form); otherwise it is ``1 - exp(-hazard / 52)`` with F held at its value at
         the start of the week. Leads in the sales pipeline (on their way to sales, queued, SQL or an open
         deal) buy through their rep, if at all, so they are not candidates: otherwise a deal
-        could be won from a customer.
+        could be won from a customer. In a market of several firms F is the share of this firm's
+        customers, a rival's customers are not candidates, and the hazard is multiplied by what
+        the firm's price does to a buyer's odds (``price_odds``, 1 at list price).
         """
-        q = self.params.imitation_per_year
+        q = self.params.imitation_per_year * self.price_odds
+        innovation_per_year *= self.price_odds
         if innovation_per_year <= 0 and q <= 0:
             return np.empty(0, dtype=np.int64)
         customer = self.stage == Stage.CUSTOMER
         in_pipeline = (self.lead_stage >= LeadStage.HANDOFF) & (
             self.lead_stage <= LeadStage.OPPORTUNITY
         )
-        open_ = np.flatnonzero(~customer & ~in_pipeline & (self.stage >= Stage.AWARE))
+        free = self.buyers.owner < 0  # nobody's customer
+        open_ = np.flatnonzero(free & ~in_pipeline & (self.stage >= Stage.AWARE))
         influence = innovation_per_year * self.marketed[open_]
         if self.params.word_of_mouth_mixing == "well_mixed" and np.all(influence == influence[:1]):
             # one hazard for every candidate (Bass's well-mixed market): one binomial draw, with
@@ -191,11 +240,13 @@ class Population:
 
     def make_customers(self, prospects: np.ndarray | int, week: int | np.ndarray) -> None:
         """``prospects`` buy in ``week`` (a won deal, a self-serve purchase, or the installed
-        base with a week per customer): each holds a contract worth its deal value a year."""
+        base with a week per customer): each holds a contract worth its deal value x this
+        firm's price a year."""
+        self.buyers.owner[prospects] = self.firm
         self.stage[prospects] = Stage.CUSTOMER
         self.lead_stage[prospects] = LeadStage.WON
         self.bought_week[prospects] = week
-        self.arr[prospects] = self.deal_value[prospects]
+        self.arr[prospects] = self.deal_value[prospects] * self.price
         self.joined.append(np.atleast_1d(prospects))
 
     def drain_joined(self) -> np.ndarray:

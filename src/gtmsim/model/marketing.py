@@ -19,7 +19,7 @@ from gtmsim.model.parameters.base import WEEKS_PER_YEAR
 from gtmsim.model.parameters.marketing import MarketingParams
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.firm import Firm
 
 
 def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -47,24 +47,25 @@ class MarketingDepartment(mesa.Agent):
             (currency/week): its saturation_spend_per_1000 times the market in thousands.
     """
 
-    def __init__(self, model: GrowthModel, params: MarketingParams) -> None:
-        super().__init__(model)
+    def __init__(self, firm: Firm, params: MarketingParams) -> None:
+        super().__init__(firm.model)
+        self.firm = firm
         self.params = params
         self.channel_names = list(params.channels)
         self.channels = list(params.channels.values())
         self.planned_share = np.array([c.share for c in self.channels])
         self.channel_share = self.planned_share.copy()
-        self.segment_focus = np.ones(len(model.population.segment_names))
+        self.segment_focus = np.ones(len(firm.population.segment_names))
         self.adstock = np.zeros(len(self.channels))
         self.carryover = np.array([c.carryover for c in self.channels])
         # Spend that brings each channel's reach to 63% of its maximum in this market
         # (currency/week): priced per 1,000 prospects, so reach shares do not depend on size.
         self.saturation = [
-            c.saturation_spend_per_1000 * model.population.n / 1000 for c in self.channels
+            c.saturation_spend_per_1000 * firm.population.n / 1000 for c in self.channels
         ]
-        self.stream = model.streams["marketing"]
-        self.exposures_by_segment = np.zeros(len(model.population.segment_names))
-        pop = model.population
+        self.stream = firm.streams["marketing"]
+        self.exposures_by_segment = np.zeros(len(firm.population.segment_names))
+        pop = firm.population
         self.fit_ratio = pop.fit / pop.fit.mean()  # fit never changes
         # each channel's fit part of the exposure weight, 1 - fit_targeting + fit_targeting *
         # fit_ratio, per prospect: fixed, so computed once (None: the channel ignores fit)
@@ -90,10 +91,10 @@ class MarketingDepartment(mesa.Agent):
 
     def step(self) -> None:
         """One week: spend, expose, build awareness and trust, generate and score inquiries."""
-        model = self.model
-        pop = model.population
-        book = model.kpis
-        spend = self.weekly_budget(model.week) * self.channel_share
+        firm = self.firm
+        pop = firm.population
+        book = firm.kpis
+        spend = self.weekly_budget(firm.week) * self.channel_share
         book.record_spend(spend)
         self.adstock = spend + self.carryover * self.adstock
         pop.marketed[:] = False
@@ -103,8 +104,8 @@ class MarketingDepartment(mesa.Agent):
             self.exposures_by_segment += np.bincount(
                 pop.segment[idx], minlength=len(self.exposures_by_segment)
             )
-            if model.touches is not None:
-                model.touches.add(idx, model.week, c)
+            if firm.touches is not None:
+                firm.touches.add(idx, firm.week, c)
             awareness = pop.awareness[idx]  # read each array once (gathers dominate here)
             if channel.awareness_lift > 0:
                 awareness += channel.awareness_lift * (1 - awareness)
@@ -130,7 +131,7 @@ class MarketingDepartment(mesa.Agent):
         evaluated only for the candidates drawn (:meth:`draw_exposed`). Rounding is monotone,
         so each channel's largest weight is that of the best-fitting prospect of a segment.
         """
-        pop = self.model.population
+        pop = self.firm.population
         focus = self.segment_focus.take(pop.segment)
         self.focus_by_segment = self.segment_focus / focus.mean()
         f = self.focus_by_segment[self.segment_present]
@@ -149,7 +150,7 @@ class MarketingDepartment(mesa.Agent):
         not with the market size. When p_max is 1 everyone is a candidate, and when every p_i
         is 1 all are kept, with no draw (the bass scenario's always-on channel).
         """
-        pop = self.model.population
+        pop = self.firm.population
         p_max = min(1.0, reach * self.max_weights[channel])
         if p_max <= 0:
             return np.empty(0, dtype=np.int64)
@@ -168,17 +169,18 @@ class MarketingDepartment(mesa.Agent):
 
     def capture_inquiries(self, engaged: np.ndarray, channel: int) -> None:
         """Score engaged prospects that are free to become leads; pass MQLs to sales."""
-        model = self.model
-        pop = model.population
+        firm = self.firm
+        pop = firm.population
         free = pop.lead_stage[engaged] == LeadStage.NONE
         free |= (pop.lead_stage[engaged] == LeadStage.NURTURE) & (
-            pop.nurture_until[engaged] <= model.week
+            pop.nurture_until[engaged] <= firm.week
         )
+        free &= pop.buyers.owner[engaged] < 0  # a rival's customer is under contract
         leads = engaged[free & (pop.stage[engaged] >= Stage.AWARE)]
         if len(leads) == 0:
             return
         p = self.params
-        noise = p.scoring_noise * model.organisation.scoring_noise_factor
+        noise = p.scoring_noise * firm.organisation.scoring_noise_factor
         score = (
             p.score_fit_weight * pop.fit[leads]
             + (1 - p.score_fit_weight) * pop.trust[leads]
@@ -186,10 +188,10 @@ class MarketingDepartment(mesa.Agent):
         )
         pop.lead_score[leads] = score
         pop.lead_channel[leads] = channel
-        mqls = leads[score >= model.organisation.mql_threshold]
+        mqls = leads[score >= firm.organisation.mql_threshold]
         pop.lead_stage[leads] = LeadStage.NONE
-        model.kpis.record_leads(len(leads), len(mqls))
-        model.organisation.hand_off(mqls)
+        firm.kpis.record_leads(len(leads), len(mqls))
+        firm.organisation.hand_off(mqls)
 
     def retarget(self, by_channel: np.ndarray, by_segment: np.ndarray) -> None:
         """Move the channel mix and segment focus toward what the goal signal rewards.
@@ -202,7 +204,7 @@ class MarketingDepartment(mesa.Agent):
         """
         rate = self.params.retargeting_rate
         floor = self.params.retargeting_floor
-        spent = self.model.kpis.cumulative_spend_by_channel
+        spent = self.firm.kpis.cumulative_spend_by_channel
         if by_channel.sum() > 0 and spent.sum() > 0:
             per_cost = np.divide(by_channel, spent, out=np.zeros_like(by_channel), where=spent > 0)
             target = per_cost / per_cost.sum()

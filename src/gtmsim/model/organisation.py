@@ -18,7 +18,7 @@ from gtmsim.model.parameters.organisation import OrganisationParams
 from gtmsim.model.sales import response_hours
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.firm import Firm
     from gtmsim.model.prospect import Prospect
     from gtmsim.model.sales import SalesRep
 
@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 class Organisation:
     """Applies the organisation levers between marketing and sales each week."""
 
-    def __init__(self, model: GrowthModel, params: OrganisationParams) -> None:
-        self.model = model
+    def __init__(self, firm: Firm, params: OrganisationParams) -> None:
+        self.firm = firm
         self.params = params
-        self.stream = model.streams["organisation"]
-        n_channels = len(model.params.marketing.channels)
-        n_segments = len(model.params.market.segments)
+        self.stream = firm.streams["organisation"]
+        n_channels = len(firm.params.marketing.channels)
+        n_segments = len(firm.params.market.segments)
         # MQLs on their way to sales: (week they arrive, prospects, hour each became an MQL)
         self.in_flight: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.revenue_by_channel = np.zeros(n_channels)
@@ -44,8 +44,8 @@ class Organisation:
         # what joint meetings have taught so far: the share of marketing's lead-scoring error
         # left (1 = none learned) and the two lead bars (they move toward each other)
         self.scoring_error_left = 1.0
-        self.mql_bar = model.params.marketing.mql_threshold
-        self.acceptance_bar = model.params.sales.acceptance_threshold
+        self.mql_bar = firm.params.marketing.mql_threshold
+        self.acceptance_bar = firm.params.sales.acceptance_threshold
 
     @property
     def mql_threshold(self) -> float:
@@ -82,16 +82,16 @@ class Organisation:
         """Send new MQLs toward sales; some leak on the way, the rest arrive after the delay."""
         if len(mqls) == 0:
             return
-        pop = self.model.population
+        pop = self.firm.population
         pop.lead_stage[mqls] = LeadStage.HANDOFF
         np.add.at(self.mqls_by_segment, pop.segment[mqls], 1)
         np.add.at(self.mqls_by_channel, pop.lead_channel[mqls], 1)
         leaked = self.stream.random(len(mqls)) < self.params.handoff_leakage
         # the hour of the week each inquiry became an MQL: time within the week is carried
         # as hours, so a handoff shorter than a week can still push a lead into the next one
-        became_mql = (self.model.week - 1 + self.stream.random(len(mqls))) * HOURS_PER_WEEK
-        self.model.return_to_nurture(mqls[leaked])
-        self.model.kpis.record_leaked(int(leaked.sum()))
+        became_mql = (self.firm.week - 1 + self.stream.random(len(mqls))) * HOURS_PER_WEEK
+        self.firm.return_to_nurture(mqls[leaked])
+        self.firm.kpis.record_leaked(int(leaked.sum()))
         kept, since = mqls[~leaked], became_mql[~leaked]
         arrival = since + self.params.handoff_delay_hours
         arrival_week = np.floor(arrival / HOURS_PER_WEEK).astype(int) + 1
@@ -101,53 +101,54 @@ class Organisation:
 
     def deliver(self) -> None:
         """Leads whose handoff is complete reach sales, which accepts, rejects or ignores each."""
-        week = self.model.week
+        week = self.firm.week
         due = [(batch, since) for arrival, batch, since in self.in_flight if arrival <= week]
         self.in_flight = [entry for entry in self.in_flight if entry[0] > week]
         if not due:
             return
-        model, kpis = self.model, self.model.kpis
-        pop = model.population
+        firm, kpis = self.firm, self.firm.kpis
+        pop = firm.population
         arrived = np.concatenate([batch for batch, _ in due])
         became_mql = np.concatenate([since for _, since in due])
-        staffed = [segment for segment, reps in model.reps_by_segment.items() if reps]
+        staffed = [segment for segment, reps in firm.reps_by_segment.items() if reps]
         covered = np.isin(pop.segment[arrived], staffed)
         uncovered = arrived[~covered]  # no rep to judge them: never contacted, not rejected
         kpis.record_ignored(len(uncovered))
         arrived, became_mql = arrived[covered], became_mql[covered]
         above_bar = pop.lead_score[arrived] >= self.acceptance_threshold
         below = arrived[~above_bar]
-        ignored = self.stream.random(len(below)) < model.params.sales.below_bar_ignored_share
+        ignored = self.stream.random(len(below)) < firm.params.sales.below_bar_ignored_share
         kpis.record_ignored(int(ignored.sum()))
         kpis.record_rejected(int((~ignored).sum()))
         accepted, since = arrived[above_bar], became_mql[above_bar]
         pop.lead_stage[accepted] = LeadStage.QUEUED  # each waits in a rep's queue
         # a rep's queue is worked by expected value: score x deal value
         priority = pop.lead_score[accepted] * pop.deal_value[accepted]
-        response = response_hours(model.params.sales, model.streams["sales"], len(accepted))
+        response = response_hours(firm.params.sales, firm.streams["sales"], len(accepted))
         handoff = self.params.handoff_delay_hours
         for index, mql_hour, hours, value in zip(
             accepted.tolist(), since.tolist(), response, priority.tolist(), strict=True
         ):
-            prospect = model.prospect(index)
+            prospect = firm.prospect(index)
             self.route(prospect).receive(
                 prospect, week, mql_hour, mql_hour + handoff + hours, value
             )
-        model.return_to_nurture(np.concatenate([below, uncovered]))
+        firm.return_to_nurture(np.concatenate([below, uncovered]))
 
     def route(self, prospect: Prospect) -> SalesRep:
         """Round-robin a lead to the next rep of its segment's territory (which has reps)."""
-        reps = self.model.reps_by_segment[prospect.segment]
+        reps = self.firm.reps_by_segment[prospect.segment]
         turn = self.next_rep.get(prospect.segment, 0)
         self.next_rep[prospect.segment] = turn + 1
         return reps[turn % len(reps)]
 
     def report_win(self, prospect: Prospect) -> None:
         """Sales records a win by the lead's source channel and segment (its CRM data)."""
-        channel = int(self.model.population.lead_channel[prospect.index])
+        channel = int(self.firm.population.lead_channel[prospect.index])
+        value = prospect.deal_value * self.firm.price
         if channel >= 0:
-            self.revenue_by_channel[channel] += prospect.deal_value
-        self.revenue_by_segment[prospect.segment] += prospect.deal_value
+            self.revenue_by_channel[channel] += value
+        self.revenue_by_segment[prospect.segment] += value
 
     def review(self) -> None:
         """End of week: joint meetings (at their cadence) carry sales' feedback, and marketing
@@ -158,14 +159,14 @@ class Organisation:
         own MQL counts every ``replan_weeks``. Revenue goal: it can only learn what sales wins
         at a joint meeting.
         """
-        week = self.model.week
-        marketing = self.model.marketing
+        week = self.firm.week
+        marketing = self.firm.marketing
         interval = self.params.meeting_interval_weeks
         meeting = interval is not None and week % interval == 0
         if meeting:
             self.learn_from_feedback()
         if self.params.marketing_goal == "leads":
-            if week % self.model.params.marketing.replan_weeks == 0:
+            if week % self.firm.params.marketing.replan_weeks == 0:
                 marketing.retarget(self.mqls_by_channel, self.mqls_by_segment)
                 self.retargetings += 1
             return

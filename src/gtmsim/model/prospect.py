@@ -22,7 +22,7 @@ import mesa
 from gtmsim.model.journey import LeadStage, Stage
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.firm import Firm
     from gtmsim.model.market import Population
 
 
@@ -34,10 +34,12 @@ class Prospect(mesa.Agent):
     are the verbs of the journey's sales steps.
     """
 
-    def __init__(self, model: GrowthModel, index: int) -> None:
-        super().__init__(model)
+    def __init__(self, firm: Firm, index: int) -> None:
+        super().__init__(firm.model)
+        #: The firm whose sales works this prospect (a prospect two firms work has two agents).
+        self.firm = firm
         self.index = index
-        pop = model.population
+        pop = firm.population
         # what never changes is read once (reps read these many times per lead)
         #: Index of the prospect's segment (territory) in ``market.segments``.
         self.segment = int(pop.segment[index])
@@ -48,7 +50,7 @@ class Prospect(mesa.Agent):
 
     @property
     def population(self) -> Population:
-        return self.model.population
+        return self.firm.population
 
     # --- what a rep (or a Mesa user) reads ------------------------------------------------
 
@@ -98,8 +100,8 @@ class Prospect(mesa.Agent):
 
     def buy(self) -> None:
         """The deal is won: the prospect buys and stays a customer."""
-        self.population.make_customers(self.index, self.model.week)
+        self.population.make_customers(self.index, self.firm.week)
 
     def return_to_nurture(self) -> None:
         """Back to marketing's nurture (not qualified, lost, stale, or its rep left)."""
-        self.model.return_to_nurture(self.index)
+        self.firm.return_to_nurture(self.index)

@@ -6,7 +6,8 @@ and a test fails when that copy is stale.
 
 from __future__ import annotations
 
-from typing import get_args, get_origin
+from types import UnionType
+from typing import Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -37,11 +38,28 @@ def _default(model: type[BaseModel], name: str) -> str:
     )
 
 
-def _section(model: type[BaseModel], path: str, lines: list[str], note: str = "") -> None:
+def _section(
+    model: type[BaseModel],
+    path: str,
+    lines: list[str],
+    note: str = "",
+    seen: dict[type[BaseModel], str] | None = None,
+) -> None:
+    seen = {} if seen is None else seen
+    if model in seen:  # a group documented already (the organisation levers of a reorganisation)
+        lines += ["", f"## `[{path}]`", "", f"The keys of `[{seen[model]}]`, as above."]
+        return
+    seen[model] = path
     rows = []
     nested: list[tuple[type[BaseModel], str, str]] = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
+        if get_origin(annotation) in (Union, UnionType):  # optional: the group it may hold
+            held = next(a for a in get_args(annotation) if a is not type(None))
+            if isinstance(held, type) and issubclass(held, BaseModel):
+                doc = (held.__doc__ or "").replace("``", "`")
+                nested.append((held, name if not path else f"{path}.{name}", doc))
+                continue
         if get_origin(annotation) is dict:
             value_type = get_args(annotation)[1]
             if isinstance(value_type, type) and issubclass(value_type, BaseModel):
@@ -61,7 +79,7 @@ def _section(model: type[BaseModel], path: str, lines: list[str], note: str = ""
             lines += [note, ""]
         lines += ["| key | unit | default | allowed | meaning |", "|---|---|---|---|---|", *rows]
     for sub, sub_path, sub_note in nested:
-        _section(sub, sub_path, lines, sub_note)
+        _section(sub, sub_path, lines, " ".join(sub_note.split()), seen)
 
 
 def scenario_reference() -> str:

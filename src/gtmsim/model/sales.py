@@ -22,7 +22,7 @@ from gtmsim.model.parameters.sales import SPEED_TO_LEAD_CURVES, SalesParams
 from gtmsim.model.prospect import Prospect
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.firm import Firm
 
 
 @dataclass(slots=True)
@@ -82,13 +82,14 @@ class SalesRep(mesa.Agent):
 
     def __init__(
         self,
-        model: GrowthModel,
+        firm: Firm,
         params: SalesParams,
         segment: int,
         skill: float,
         hired_week: int | None = None,
     ) -> None:
-        super().__init__(model)
+        super().__init__(firm.model)
+        self.firm = firm
         self.params = params
         self.segment = segment
         self.skill = skill
@@ -96,13 +97,13 @@ class SalesRep(mesa.Agent):
         self.queue: list[QueuedLead] = []
         self.sqls: list[tuple[Prospect, int]] = []
         self.deals: list[Deal] = []
-        self.stream = model.streams["sales"]
+        self.stream = firm.streams["sales"]
         self.speed_to_lead = speed_to_lead(params)
 
     @property
     def effective_skill(self) -> float:
         """Skill including cross-skilling (multiplier on win odds and cycle speed)."""
-        return self.skill * self.model.organisation.skill_factor
+        return self.skill * self.firm.organisation.skill_factor
 
     def odds(self, base: float, prospect: Prospect) -> float:
         """Odds at a sales stage: ``base`` shifted by the prospect's fit and trust."""
@@ -128,7 +129,7 @@ class SalesRep(mesa.Agent):
     def leave(self) -> None:
         """The rep leaves the company: its leads and deals go back to marketing's nurture, and
         the books record each (queued leads as ignored, SQLs and open deals as dropped)."""
-        self.model.kpis.record_dropped(len(self.queue), len(self.sqls), len(self.deals))
+        self.firm.kpis.record_dropped(len(self.queue), len(self.sqls), len(self.deals))
         prospects = [lead.prospect for lead in self.queue]
         prospects += [prospect for prospect, _ in self.sqls]
         prospects += [deal.prospect for deal in self.deals]
@@ -142,10 +143,10 @@ class SalesRep(mesa.Agent):
         """Share of full selling capacity: grows linearly over ``ramp_weeks`` from the hire."""
         if self.hired_week is None or self.params.ramp_weeks == 0:
             return 1.0
-        return min(1.0, (self.model.week - self.hired_week) / self.params.ramp_weeks)
+        return min(1.0, (self.firm.week - self.hired_week) / self.params.ramp_weeks)
 
     def step(self) -> None:
-        week = self.model.week
+        week = self.firm.week
         hours = self.params.selling_hours_per_week * self.ramp
         hours -= self.work_deals(week)
         self.advance_sqls(week)
@@ -156,8 +157,10 @@ class SalesRep(mesa.Agent):
         p = self.params
         lift = min(1.0, p.trust_lift_per_week * self.effective_skill)
         still_open = []
-        touches = self.model.touches
+        touches = self.firm.touches
         for deal in self.deals:
+            if self.claimed(deal.prospect):
+                continue
             deal.prospect.build_trust(lift)
             if touches is not None:
                 touches.add_one(deal.prospect.index, week, touches.sales)
@@ -170,21 +173,55 @@ class SalesRep(mesa.Agent):
         return used
 
     def close(self, deal: Deal, week: int) -> None:
-        """Decide a deal at the end of its cycle: won makes a customer, lost goes to nurture."""
-        odds = self.odds(self.params.win_odds, deal.prospect) * self.effective_skill
-        kpis = self.model.kpis
-        if self.stream.random() < odds_to_probability(odds):
-            deal.prospect.buy()
-            kpis.record_win(deal.prospect, week - deal.opened_week)
-            self.model.organisation.report_win(deal.prospect)
-        else:
-            deal.prospect.return_to_nurture()
-            kpis.record_loss()
+        """Decide a deal at the end of its cycle: won makes a customer, lost goes to nurture.
+
+        Alone in its market the deal is won with probability o / (1 + o), o the win odds at the
+        prospect's fit and trust, times the rep's skill and what the firm's price does to them.
+        With rivals the prospect trusts (summed odds r, :meth:`gtmsim.model.firm.Firm.pull`) it is
+        won with o / (1 + o + r), lost to a rival with r / (1 + o + r) (the prospect buys there,
+        the rival chosen in proportion to its odds), otherwise lost to no decision.
+        """
+        firm, prospect = self.firm, deal.prospect
+        odds = self.odds(self.params.win_odds, prospect) * self.effective_skill * firm.price_odds
+        kpis = firm.kpis
+        pulls = [(rival, rival.pull(prospect.index)) for rival in firm.rivals]
+        rival_odds = sum(pull for _, pull in pulls)
+        draw = self.stream.random()
+        if draw < (odds_to_probability(odds) if not pulls else odds / (1.0 + odds + rival_odds)):
+            prospect.buy()
+            kpis.record_win(prospect.deal_value * firm.price, week - deal.opened_week)
+            firm.organisation.report_win(prospect)
+            return
+        prospect.return_to_nurture()
+        kpis.record_loss()
+        threshold = odds / (1.0 + odds + rival_odds)
+        for rival, pull in pulls:  # the same draw picks the rival, if any
+            threshold += pull / (1.0 + odds + rival_odds)
+            if draw < threshold:
+                kpis.record_lost_to_rival()
+                rival.win_from_rival(prospect.index)
+                return
+
+    def claimed(self, prospect: Prospect) -> bool:
+        """Whether ``prospect`` became a customer (of a rival, or of this firm by another path)
+        since it entered the pipeline; a rival's win is recorded as lost to a rival and the lead
+        goes back to nurture. Always False for a firm alone in its market."""
+        if not self.firm.competing:
+            return False
+        owner = int(self.firm.population.buyers.owner[prospect.index])
+        if owner < 0:
+            return False
+        if owner != self.firm.index:
+            prospect.return_to_nurture()
+            self.firm.kpis.record_lost_to_rival()
+        return True
 
     def advance_sqls(self, week: int) -> None:
         """SQLs from earlier weeks either open an opportunity or go back to nurture."""
-        segment_cycle = self.model.segment_cycle_weeks[self.segment]
+        segment_cycle = self.firm.segment_cycle_weeks[self.segment]
         for prospect, _ in self.sqls:
+            if self.claimed(prospect):
+                continue
             if self.stream.random() < odds_to_probability(
                 self.odds(self.params.opportunity_odds, prospect)
             ):
@@ -193,7 +230,7 @@ class SalesRep(mesa.Agent):
                 length = max(1, round(self.stream.gamma(shape, mean_cycle / shape)))
                 self.deals.append(Deal(prospect, week, week + length))
                 prospect.open_opportunity()
-                self.model.kpis.record_opportunity()
+                self.firm.kpis.record_opportunity()
             else:
                 prospect.return_to_nurture()
         self.sqls = []
@@ -212,6 +249,8 @@ class SalesRep(mesa.Agent):
         self.queue.sort(key=lambda lead: -lead.priority)
         waiting = []
         for lead in self.queue:
+            if self.claimed(lead.prospect):
+                continue
             if lead.callable_from >= week_end:
                 waiting.append(lead)  # not due yet: the rep responds in a later week
             elif hours >= p.hours_per_first_contact:
@@ -219,7 +258,7 @@ class SalesRep(mesa.Agent):
                 self.qualify(lead, week)
             elif week - lead.arrived_week >= p.max_queue_weeks:
                 lead.prospect.return_to_nurture()
-                self.model.kpis.record_ignored()
+                self.firm.kpis.record_ignored()
             else:
                 waiting.append(lead)
         self.queue = waiting
@@ -230,12 +269,12 @@ class SalesRep(mesa.Agent):
         delay = self.hours_to_contact(lead, week)
         chance = odds_to_probability(self.odds(self.params.qualification_odds, lead.prospect))
         qualified = self.stream.random() < chance * self.speed_to_lead(delay)
-        self.model.kpis.record_contact(delay, qualified)
-        if self.model.touches is not None:
-            self.model.touches.add_one(lead.prospect.index, week, self.model.touches.sales)
+        self.firm.kpis.record_contact(delay, qualified)
+        if self.firm.touches is not None:
+            self.firm.touches.add_one(lead.prospect.index, week, self.firm.touches.sales)
         if qualified:
             lead.prospect.qualify()
             self.sqls.append((lead.prospect, week))
-            self.model.kpis.record_sql()
+            self.firm.kpis.record_sql()
         else:
             lead.prospect.return_to_nurture()

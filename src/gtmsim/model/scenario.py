@@ -12,11 +12,12 @@ import hashlib
 from pydantic import Field, model_validator
 
 from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.competition import CompetitionParams, PricingParams
 from gtmsim.model.parameters.customers import CustomerParams
 from gtmsim.model.parameters.limits import MAX_SEEDS, MAX_WEEKS
 from gtmsim.model.parameters.market import MarketParams
 from gtmsim.model.parameters.marketing import MarketingParams
-from gtmsim.model.parameters.organisation import OrganisationParams
+from gtmsim.model.parameters.organisation import OrganisationParams, ReorganisationParams
 from gtmsim.model.parameters.sales import SalesParams
 
 
@@ -53,6 +54,11 @@ class Scenario(Params):
     sales: SalesParams = Field(default_factory=SalesParams)
     organisation: OrganisationParams = Field(default_factory=OrganisationParams)
     customers: CustomerParams = Field(default_factory=CustomerParams)
+    pricing: PricingParams = Field(default_factory=PricingParams)
+    competition: CompetitionParams = Field(default_factory=CompetitionParams)
+    reorganise: ReorganisationParams | None = Field(
+        None, description="A change of organisation levers during the run (none by default)."
+    )
 
     @model_validator(mode="after")
     def _territories_are_segments(self) -> Scenario:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -41,6 +42,12 @@ def shipped_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(shipped_dir().glob("*.toml"))}
 
 
+def shipped_markets() -> dict[str, Path]:
+    """Shipped market names (several firms in one market, ``scenarios/markets/``) mapped to
+    their files, sorted by name."""
+    return {p.stem: p for p in sorted((shipped_dir() / "markets").glob("*.toml"))}
+
+
 def purpose(path: Path) -> str:
     """The one-line purpose of a scenario file: its first comment line."""
     for line in path.read_text(encoding="utf-8-sig").splitlines():
@@ -58,10 +65,11 @@ def find_scenario(name_or_path: str | Path, relative_to: Path | None = None) -> 
     candidates.append(raw)
     shipped = shipped_dir()
     candidates += [shipped / raw.name, shipped / f"{raw.name}.toml"]
+    candidates += [shipped / "markets" / raw.name, shipped / "markets" / f"{raw.name}.toml"]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    names = list(shipped_scenarios())
+    names = [*shipped_scenarios(), *shipped_markets()]
     close = difflib.get_close_matches(raw.stem, names, n=1, cutoff=0.6)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     shown_name = str(name_or_path) or "'' (an empty name)"
@@ -151,11 +159,42 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load, merge and validate a scenario file (or a shipped scenario's name)."""
     path = find_scenario(name_or_path)
     data, origin = resolve(path)
+    if "firms" in data:
+        raise ScenarioError(
+            f"{path}: this is a market file (it has [firms]); this command takes one "
+            "organisation's scenario. Give one of the scenarios its firms extend, or use a "
+            "command that runs markets (gtmsim run, compare)."
+        )
     try:  # a file only overrides: merge it onto the defaults, named tables key by key
-        return Scenario.model_validate(deep_merge(Scenario().model_dump(), data))
+        merged = expand_reorganise(deep_merge(Scenario().model_dump(), data), path)
+        return Scenario.model_validate(merged)
     except ValidationError as err:
         problems = [describe_error(e, origin, path) for e in err.errors()]
         raise ScenarioError("\n\n".join(problems)) from None
+
+
+def expand_reorganise(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Resolve a ``[reorganise]`` table of merged scenario ``data``: its organisation levers
+    start from the scenario's own, then every lever of the scenario named by ``like`` (found
+    next to ``path`` or among the shipped ones), then its ``[reorganise.organisation]`` keys."""
+    plan = data.get("reorganise")
+    if not isinstance(plan, dict):
+        return data
+    plan = dict(plan)
+    like = plan.pop("like", None)
+    organisation = dict(data.get("organisation") or {})
+    if like is not None:
+        if not isinstance(like, str):
+            raise ScenarioError(
+                f'{path}: reorganise.like must be a scenario name in quotes, e.g. like = "integrated".'
+            )
+        try:
+            source = load_scenario(find_scenario(like, relative_to=path.parent))
+        except ScenarioError as err:
+            raise ScenarioError(f"{path}: reorganise.like = {like!r}: {err}") from None
+        organisation = deep_merge(organisation, source.organisation.model_dump())
+    plan["organisation"] = deep_merge(organisation, plan.get("organisation") or {})
+    return {**data, "reorganise": plan}
 
 
 # --- turning pydantic errors into sentences -------------------------------------------
@@ -174,6 +213,8 @@ def field_info(loc: tuple) -> tuple[type[BaseModel] | None, Any]:
             return model, None
         info = model.model_fields[part]
         annotation = info.annotation
+        if get_origin(annotation) in (Union, UnionType):  # optional: the model it may hold
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
         if get_origin(annotation) is dict:
             annotation = get_args(annotation)[1]
             expect_key = True

@@ -12,22 +12,22 @@ from gtmsim.model.parameters.base import WEEKS_PER_YEAR, weekly_rate_from_annual
 from gtmsim.model.sales import SalesRep
 
 if TYPE_CHECKING:
-    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.firm import Firm
 
 
 class SalesTeam:
-    """Hires, loses and replaces reps; keeps ``model.reps`` and ``model.reps_by_segment``.
+    """Hires, loses and replaces reps; keeps ``firm.reps`` and ``firm.reps_by_segment``.
 
     Random draws (skills of new hires, who leaves) come from the ``team`` stream, so a
     scenario without attrition draws nothing from it and shares every other stream with one
     that has it.
     """
 
-    def __init__(self, model: GrowthModel) -> None:
-        self.model = model
-        self.params = model.params.sales
-        self.stream = model.streams["team"]
-        self.segment_names = list(model.params.market.segments)
+    def __init__(self, firm: Firm) -> None:
+        self.firm = firm
+        self.params = firm.params.sales
+        self.stream = firm.streams["team"]
+        self.segment_names = list(firm.params.market.segments)
         self.openings: list[tuple[int, int]] = []  # (week the replacement starts, segment)
         self.hires = 0
         self.departures = 0
@@ -36,21 +36,21 @@ class SalesTeam:
 
     def hire_initial(self) -> None:
         """The team at week 0, fully ramped (skills drawn from the ``sales`` stream): sets
-        ``model.reps_by_segment`` (territories with reps) and ``model.reps``."""
-        skill_rng = self.model.streams["sales"]
-        self.model.reps_by_segment = {}
+        ``firm.reps_by_segment`` (territories with reps) and ``firm.reps``."""
+        skill_rng = self.firm.streams["sales"]
+        self.firm.reps_by_segment = {}
         for segment_name, count in self.params.territories.items():
             segment = self.segment_names.index(segment_name)
             for _ in range(count):
                 rep = self._new_rep(segment, skill_rng, None)
-                self.model.reps_by_segment.setdefault(segment, []).append(rep)
+                self.firm.reps_by_segment.setdefault(segment, []).append(rep)
         self._rebuild()
 
     def _new_rep(self, segment: int, rng: np.random.Generator, hired_week: int | None) -> SalesRep:
         sales = self.params
         log_skill = rng.normal(-(sales.skill_sd**2) / 2, sales.skill_sd)
         skill = sales.skill_mean * float(np.exp(log_skill))
-        return SalesRep(self.model, sales, segment, skill, hired_week)
+        return SalesRep(self.firm, sales, segment, skill, hired_week)
 
     def step(self, week: int) -> None:
         """Start of the week: replacements whose start date has come join; then each rep
@@ -59,12 +59,12 @@ class SalesTeam:
         self.openings = [(start, seg) for start, seg in self.openings if start > week]
         for segment in due:
             rep = self._new_rep(segment, self.stream, week)
-            self.model.reps_by_segment.setdefault(segment, []).append(rep)
+            self.firm.reps_by_segment.setdefault(segment, []).append(rep)
             self.hires += 1
         leaving = []
         if self.weekly_attrition > 0:  # no draw at all without attrition
             chance = self.weekly_attrition
-            leaving = [rep for rep in self.model.reps if self.stream.random() < chance]
+            leaving = [rep for rep in self.firm.reps if self.stream.random() < chance]
             for rep in leaving:
                 self.openings.append((week + self.params.backfill_weeks, rep.segment))
         if due or leaving:
@@ -74,24 +74,24 @@ class SalesTeam:
         """``fraction`` of each territory's reps (rounded) leave for good; the longest-serving
         stay. Openings from attrition are still filled."""
         leaving = []
-        for reps in self.model.reps_by_segment.values():
+        for reps in self.firm.reps_by_segment.values():
             leaving += reps[len(reps) - round(fraction * len(reps)) :]
         self._remove(leaving)
 
     def _remove(self, leaving: list[SalesRep]) -> None:
-        """``leaving`` hand back their work and go; ``model.reps`` is rebuilt (also after hires)."""
+        """``leaving`` hand back their work and go; ``firm.reps`` is rebuilt (also after hires)."""
         for rep in leaving:
             rep.leave()
             self.departures += 1
         gone = {id(rep) for rep in leaving}
-        for segment, reps in self.model.reps_by_segment.items():
-            self.model.reps_by_segment[segment] = [r for r in reps if id(r) not in gone]
+        for segment, reps in self.firm.reps_by_segment.items():
+            self.firm.reps_by_segment[segment] = [r for r in reps if id(r) not in gone]
         self._rebuild()
 
     def _rebuild(self) -> None:
-        self.model.reps = [rep for reps in self.model.reps_by_segment.values() for rep in reps]
+        self.firm.reps = [rep for reps in self.firm.reps_by_segment.values() for rep in reps]
 
     @property
     def weekly_cost(self) -> float:
         """Cost of the reps employed this week (currency/week)."""
-        return len(self.model.reps) * self.params.annual_cost_per_rep / WEEKS_PER_YEAR
+        return len(self.firm.reps) * self.params.annual_cost_per_rep / WEEKS_PER_YEAR

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from gtmsim.experiments.comparison import COMPARED, INTERVAL, comparison_table
+from gtmsim.experiments.comparison import COMPARED, INTERVAL, comparison_table, paired_baselines
 from gtmsim.model.kpis import KPIS, acts_on
 from gtmsim.model.scenario_files import field_info, inert_when
 from gtmsim.outputs.figures import draw_all
@@ -179,7 +179,8 @@ def build(meta: dict[str, Any], summary: pd.DataFrame) -> list[Block]:
             "p",
             f"How to read the numbers: *median [{PERCENT} interval]* over the seeds; the "
             f"interval holds the middle {PERCENT} of the runs (how much runs vary, not a margin of "
-            f"error). Differences are the per-seed % change against **{base}**, the baseline; "
+            f"error). Differences are the per-seed % change against **{base}**, the baseline "
+            "(a firm in a market against the same firm in the first market); "
             f"*clearly* higher or lower means the {PERCENT} interval of these changes excludes "
             "zero.",
         ),
@@ -200,12 +201,16 @@ def build(meta: dict[str, Any], summary: pd.DataFrame) -> list[Block]:
             ("table", header, rows, "l" + "r" * len(names) + "l") if rows else ("p", "None.")
         )
     table = comparison_table(summary, names)
-    header = ["KPI (unit)", base, *(c for n in others for c in (n, f"{n} vs {base}"))]
+    baselines = paired_baselines(names)
+    header = ["KPI (unit)", base]
+    for n in others:
+        header += [n, f"{n} vs {baselines[n]}"] if baselines[n] else [n]
+    against = base if all(b in (None, base) for b in baselines.values()) else "its baseline"
     caption = f"KPIs at the end of the run: median [{PERCENT} interval] over {n_seeds} seeds"
     caption += (
-        f"; paired % difference vs {base}: median [{PERCENT} of the seeds' differences]; the "
+        f"; paired % difference vs {against}: median [{PERCENT} of the seeds' differences]; the "
         "95% confidence interval of that median; the seeds on which it is better."
-        if others
+        if any(baselines.values())
         else "."
     )
     blocks += [("h", 2, "Key results"), ("p", caption)]
@@ -214,7 +219,7 @@ def build(meta: dict[str, Any], summary: pd.DataFrame) -> list[Block]:
     blocks.append(("h", 2, "What drives each difference" if others else "What drives each KPI"))
     for kpi, (label, unit) in COMPARED.items():
         rows = table[table["kpi"] == kpi].set_index("scenario")
-        items = [verdict(kpi, n, base, rows, params) for n in others]
+        items = [verdict(kpi, n, baselines[n], rows, params) for n in others if baselines[n]]
         items = items or [f"*{base}*: median {format_value(rows.loc[base, 'median'], unit)}."]
         blocks += [("h", 3, f"{label} ({unit})"), ("p", KPIS[kpi].mechanism), ("ul", items)]
     return blocks

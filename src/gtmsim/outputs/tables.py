@@ -8,7 +8,7 @@ import pandas as pd
 from rich.console import Group
 from rich.table import Table
 
-from gtmsim.experiments.comparison import comparison_table
+from gtmsim.experiments.comparison import comparison_table, paired_baselines
 from gtmsim.outputs.terminal import compact, shown
 
 
@@ -21,7 +21,7 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1%}"
     if abs(value) >= 10_000:
         return compact(value)
-    if unit in ("weeks", "%"):
+    if unit in ("weeks", "%") or unit.startswith("% of"):
         return f"{value:,.1f}"
     return f"{value:,.0f}"
 
@@ -65,8 +65,9 @@ def kpi_table(summary: pd.DataFrame, scenarios: list[str]) -> Group:
             cells.append(f"{mid} [{low}, {high}]")
         values.add_row(*map(shown, cells))
     parts: list[Table] = [values]
-    for name in scenarios[1:]:
-        parts.append(difference_table(table_data, name, scenarios[0]))
+    for name, baseline in paired_baselines(scenarios).items():
+        if baseline is not None:
+            parts.append(difference_table(table_data, name, baseline))
     return Group(*parts)
 
 
@@ -112,12 +113,12 @@ def seeds_in(summary: pd.DataFrame, scenarios: list[str]) -> str:
 
 
 def kpi_rows(table: pd.DataFrame) -> list[list[str]]:
-    """The rows of the terminal's KPI table: label (unit), then per scenario median [interval]
-    and, after the first, the paired difference."""
+    """The rows of the report's KPI table: label (unit), then per scenario median [interval]
+    and, for each with a baseline, the paired difference."""
     rows = []
     for _, kpi in table.groupby("kpi", sort=False):
         cells = [f"{kpi.iloc[0]['label']} ({kpi.iloc[0]['unit']})"]
-        for i, r in enumerate(kpi.itertuples()):
+        for r in kpi.itertuples():
             mid, low, high = (format_value(v, r.unit) for v in (r.median, r.low, r.high))
             cells.append(f"{mid} [{low}, {high}]")
             diff = format_diff(
@@ -127,6 +128,6 @@ def kpi_rows(table: pd.DataFrame) -> list[list[str]]:
                 (r.diff_pct_ci_low, r.diff_pct_ci_high),
                 (r.better, r.paired),
             )
-            cells += [diff] * (i > 0)
+            cells += [diff] * bool(r.baseline)
         rows.append(cells)
     return rows

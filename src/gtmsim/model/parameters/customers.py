@@ -23,6 +23,15 @@ class CustomerParams(Params):
         gt=0,
         le=50,
     )
+    installed_base_factor: float = param(
+        1.0,
+        "multiplier",
+        "Multiplier on every segment's installed_share for this firm: 1 as the market says, 0 "
+        "for a firm with no customers at week 0 (a new entrant). In a market of several firms "
+        "each firm's base is drawn in turn from the prospects no firm has yet.",
+        ge=0,
+        le=100,
+    )
     churn_fit_effect: float = param(
         2.0,
         "log-odds per unit of fit",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from gtmsim.model.parameters.base import Params, param
+from gtmsim.model.parameters.limits import MAX_WEEKS
 
 MEETING_CADENCE_WEEKS: dict[str, int | None] = {
     "weekly": 1,
@@ -116,3 +119,22 @@ class OrganisationParams(Params):
     def meeting_interval_weeks(self) -> int | None:
         """Weeks between joint meetings, or None when they never meet."""
         return MEETING_CADENCE_WEEKS[self.meeting_cadence]
+
+
+class ReorganisationParams(Params):
+    """A change of organisation during the run: from ``week`` on, the firm works with the
+    organisation levers given here (e.g. a rival integrating in year 2). In a scenario file,
+    ``like = "integrated"`` takes every organisation lever of that scenario, and an
+    ``[reorganise.organisation]`` table sets levers one by one (over the firm's own)."""
+
+    week: int = param(
+        52,
+        "week",
+        "The first week run with the new organisation levers.",
+        ge=1,
+        le=MAX_WEEKS,
+    )
+    organisation: OrganisationParams = Field(
+        default_factory=OrganisationParams,
+        description="The organisation levers from that week on.",
+    )

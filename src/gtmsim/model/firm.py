@@ -1,0 +1,161 @@
+"""A firm: one organisation's marketing, sales team, customers and books in a shared market.
+
+A market holds 1 to 8 firms (:class:`gtmsim.model.growth.GrowthModel`). Each firm has its own
+scenario (budget, channels, team, organisation levers, price, installed base), its own view of
+the market (:class:`~gtmsim.model.market.Population`: awareness and trust of *it*, its lead
+process, its contracts) over the buyers every firm shares, and its own random streams: two runs
+on a seed that differ only in one firm's levers draw the same numbers for every other firm
+(common random numbers, firm by firm).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gtmsim.model.customers import CustomerBase
+from gtmsim.model.journey import LeadStage, Stage
+from gtmsim.model.ledger import KpiBook
+from gtmsim.model.marketing import MarketingDepartment
+from gtmsim.model.organisation import Organisation
+from gtmsim.model.parameters.base import REFERENCE_LEVEL
+from gtmsim.model.prospect import Prospect
+from gtmsim.model.team import SalesTeam
+from gtmsim.model.touches import TouchLog
+
+if TYPE_CHECKING:
+    from gtmsim.model.growth import GrowthModel
+    from gtmsim.model.market import Population
+    from gtmsim.model.sales import SalesRep
+    from gtmsim.model.scenario import Scenario
+
+#: The random streams each firm has of its own, one per mechanism it runs (plus ``schedule``,
+#: the order of its reps each week). The first firm uses the model's streams of these names.
+FIRM_STREAMS = (
+    "marketing",
+    "word_of_mouth",
+    "organisation",
+    "sales",
+    "adoption",
+    "team",
+    "customers",
+)
+#: Spawn keys of the rivals' streams start here (the model's own streams use 0..15).
+RIVAL_SPAWN_KEY = 16
+
+
+def rival_streams(seed: int, index: int) -> dict[str, np.random.Generator | random.Random]:
+    """The streams of the firm at ``index`` >= 1: children of the run's seed under their own
+    spawn key, so a rival's draws do not depend on any other firm's."""
+    root = np.random.SeedSequence(seed, spawn_key=(RIVAL_SPAWN_KEY + index,))
+    children = root.spawn(len(FIRM_STREAMS) + 1)
+    streams: dict[str, np.random.Generator | random.Random] = {
+        name: np.random.default_rng(child)
+        for name, child in zip(FIRM_STREAMS, children, strict=False)
+    }
+    streams["schedule"] = random.Random(int(children[-1].generate_state(1, np.uint64)[0]))
+    return streams
+
+
+class Firm:
+    """One firm in the market: its departments, team, customers and KPI book.
+
+    Attributes:
+        index: position in the market (0: the focal firm, "us").
+        name: the firm's name in the market file (its scenario's name for a one-firm market).
+        params: the firm's scenario; its ``market`` and ``competition`` sections are the
+            market's, the same for every firm.
+        population: the firm's view of the market.
+        rows: the KPIs of every completed week (see :mod:`gtmsim.model.ledger`).
+    """
+
+    def __init__(
+        self,
+        model: GrowthModel,
+        index: int,
+        name: str,
+        params: Scenario,
+        population: Population,
+        streams: dict[str, np.random.Generator | random.Random],
+    ) -> None:
+        self.model = model
+        self.index = index
+        self.name = name
+        self.params = params
+        self.population = population
+        self.streams = streams
+        competition = params.competition
+        #: The firm's price (multiplier on list prices), and what it does to a buyer's odds of
+        #: choosing the firm (price^-elasticity) and of leaving it at renewal (price^elasticity).
+        self.price = params.pricing.price
+        self.price_odds = population.price_odds
+        self.price_churn_odds = self.price**competition.price_churn_elasticity
+        self.rows: list[dict[str, float]] = []
+        self._prospects: dict[int, Prospect] = {}
+        self.kpis = KpiBook(len(params.marketing.channels))
+        self.customers = CustomerBase(self)  # the installed base and its recurring revenue
+        channels = list(params.marketing.channels)
+        self.touches = TouchLog(channels) if params.simulation.record_touches else None
+        self.organisation = Organisation(self, params.organisation)
+        self.marketing = MarketingDepartment(self, params.marketing)
+        self.reps: list[SalesRep] = []
+        self.reps_by_segment: dict[int, list[SalesRep]] = {}
+        self.team = SalesTeam(self)
+        self.team.hire_initial()  # fills reps and reps_by_segment
+        self.segment_cycle_weeks = [s.sales_cycle_weeks for s in params.market.segments.values()]
+
+    @property
+    def week(self) -> int:
+        """The market's week (see :attr:`GrowthModel.week`)."""
+        return self.model.steps
+
+    @property
+    def competing(self) -> bool:
+        """Whether the market holds other firms."""
+        return len(self.model.firms) > 1
+
+    @property
+    def rivals(self) -> list[Firm]:
+        """The other firms in the market (empty for a firm alone in it)."""
+        return [firm for firm in self.model.firms if firm is not self]
+
+    def prospect(self, index: int) -> Prospect:
+        """The Prospect agent over population row ``index`` as this firm's sales sees it,
+        created the first time its sales touches it."""
+        agent = self._prospects.get(index)
+        if agent is None:
+            agent = self._prospects[index] = Prospect(self, index)
+        return agent
+
+    def pull(self, index: int) -> float:
+        """This firm's odds in a rival's deal with prospect ``index`` at its close: 0 unless the
+        prospect trusts this firm; else its win odds at the prospect's fit and trust in it, times
+        what its price does to them and ``competition.rival_pull`` (no rep of its own in the
+        deal, so no skill)."""
+        pop = self.population
+        if pop.stage[index] < Stage.TRUSTING:
+            return 0.0
+        sales = self.params.sales
+        shift = sales.fit_effect * (pop.fit[index] - REFERENCE_LEVEL) + sales.trust_effect * (
+            pop.trust[index] - REFERENCE_LEVEL
+        )
+        pull = self.params.competition.rival_pull * self.price_odds
+        return float(sales.win_odds * math.exp(shift) * pull)
+
+    def win_from_rival(self, prospects: np.ndarray | int) -> None:
+        """``prospects`` become this firm's customers from a rival: its deal closed with this
+        firm instead, or they switched at renewal."""
+        prospects = np.atleast_1d(prospects)
+        pop = self.population
+        pop.make_customers(prospects, self.week)
+        self.kpis.record_won_from_rival(len(prospects), float(pop.arr[prospects].sum()))
+
+    def return_to_nurture(self, prospects: np.ndarray | int) -> None:
+        """Hand leads back to marketing's nurture (leaked, rejected, ignored, lost, or their
+        rep left): they may qualify again after ``marketing.nurture_cooldown_weeks``."""
+        pop = self.population
+        pop.lead_stage[prospects] = LeadStage.NURTURE
+        pop.nurture_until[prospects] = self.week + self.params.marketing.nurture_cooldown_weeks
