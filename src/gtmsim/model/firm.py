@@ -131,10 +131,10 @@ class Firm:
         return agent
 
     def pull(self, index: int) -> float:
-        """This firm's odds in a rival's deal with prospect ``index`` at its close: 0 unless the
-        prospect trusts this firm; else its win odds at the prospect's fit and trust in it, times
-        what its price does to them and ``competition.rival_pull`` (no rep of its own in the
-        deal, so no skill)."""
+        """This firm's odds in a rival's deal with prospect ``index`` at its close (see
+        :meth:`gtmsim.model.sales.SalesRep.close`): 0 unless the prospect trusts this firm; else
+        its win odds at the prospect's fit and trust in it, times what its price does to them
+        and ``competition.rival_pull`` (no rep of its own in the deal, so no skill)."""
         pop = self.population
         if pop.stage[index] < Stage.TRUSTING:
             return 0.0

@@ -175,29 +175,34 @@ class SalesRep(mesa.Agent):
     def close(self, deal: Deal, week: int) -> None:
         """Decide a deal at the end of its cycle: won makes a customer, lost goes to nurture.
 
-        Alone in its market the deal is won with probability o / (1 + o), o the win odds at the
-        prospect's fit and trust, times the rep's skill and what the firm's price does to them.
-        With rivals the prospect trusts (summed odds r, :meth:`gtmsim.model.firm.Firm.pull`) it is
-        won with o / (1 + o + r), lost to a rival with r / (1 + o + r) (the prospect buys there,
-        the rival chosen in proportion to its odds), otherwise lost to no decision.
+        Whether the prospect buys is decided as if the firm were alone: with probability
+        o / (1 + o), o the win odds at the prospect's fit and trust, times the rep's skill and
+        what the firm's price does to them. Where it buys is then a choice between this firm and
+        the rivals the prospect trusts (summed odds r, :meth:`gtmsim.model.firm.Firm.pull`): this
+        firm with o / (o + r), each rival in proportion to its odds (the prospect buys there; a
+        nested choice, so rivals take deals from the seller but never add demand of their own).
         """
         firm, prospect = self.firm, deal.prospect
         odds = self.odds(self.params.win_odds, prospect) * self.effective_skill * firm.price_odds
         kpis = firm.kpis
+        buys = odds_to_probability(odds)
         pulls = [(rival, rival.pull(prospect.index)) for rival in firm.rivals]
         rival_odds = sum(pull for _, pull in pulls)
         draw = self.stream.random()
-        if draw < (odds_to_probability(odds) if not pulls else odds / (1.0 + odds + rival_odds)):
+        if draw < (buys if rival_odds == 0 else buys * odds / (odds + rival_odds)):
             prospect.buy()
             kpis.record_win(prospect.deal_value * firm.price, week - deal.opened_week)
             firm.organisation.report_win(prospect)
             return
         prospect.return_to_nurture()
         kpis.record_loss()
-        threshold = odds / (1.0 + odds + rival_odds)
-        for rival, pull in pulls:  # the same draw picks the rival, if any
-            threshold += pull / (1.0 + odds + rival_odds)
-            if draw < threshold:
+        if draw >= buys:  # no decision
+            return
+        threshold = buys * odds / (odds + rival_odds)
+        trusted = [(rival, pull) for rival, pull in pulls if pull > 0]
+        for rival, pull in trusted:  # the same draw picks the rival (the last if rounding)
+            threshold += buys * pull / (odds + rival_odds)
+            if draw < threshold or rival is trusted[-1][0]:
                 kpis.record_lost_to_rival()
                 rival.win_from_rival(prospect.index)
                 return

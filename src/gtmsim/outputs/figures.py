@@ -11,9 +11,11 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from gtmsim.experiments.comparison import paired_baselines
 from gtmsim.outputs.plots.differences import plot_differences
 from gtmsim.outputs.plots.funnel import plot_funnel
 from gtmsim.outputs.plots.journey import plot_journey, plot_kpi_panel
+from gtmsim.outputs.plots.market import markets_in, plot_market_shares
 from gtmsim.outputs.plots.spend import plot_spend
 from gtmsim.outputs.plots.style import scenarios_in
 from gtmsim.outputs.results import atomic_path, read_results, remove_stale_temporaries
@@ -45,7 +47,8 @@ def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
 
     Reads only the saved results (no model is run); ``dpi`` sets the resolution of PNGs.
     The differences figure compares every scenario with the first one run (the baseline),
-    and is drawn only when there are two or more scenarios.
+    and is drawn only when there are two or more scenarios; the market figure (each firm's
+    share over time) only when some results are firms in a market of several.
     """
     _check_format(fmt)
     folder = Path(folder)
@@ -58,7 +61,9 @@ def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
         "spend": lambda: plot_spend(timeseries),
     }
     if summary["scenario"].nunique() > 1:
-        baseline = scenarios_in(summary)[0]
-        figures["differences"] = lambda: plot_differences(summary, baseline)
+        pairs = paired_baselines(scenarios_in(summary))
+        figures["differences"] = lambda: plot_differences(summary, pairs)
+    if markets_in(scenarios_in(summary)):
+        figures["market"] = lambda: plot_market_shares(timeseries)
     out = folder / "figures"
     return [save_figure(draw(), out / f"{name}.{fmt}", dpi) for name, draw in figures.items()]

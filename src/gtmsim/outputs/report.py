@@ -23,6 +23,7 @@ from gtmsim.experiments.comparison import COMPARED, INTERVAL, comparison_table, 
 from gtmsim.model.kpis import KPIS, acts_on
 from gtmsim.model.scenario_files import field_info, inert_when
 from gtmsim.outputs.figures import draw_all
+from gtmsim.outputs.plots.market import markets_in
 from gtmsim.outputs.results import read_results, remove_stale_temporaries, write_atomic
 from gtmsim.outputs.tables import format_diff, format_value, kpi_rows
 
@@ -40,6 +41,9 @@ FIGURES = {
     "differences": "Paired differences from the baseline on the same seeds: each dot is the "
     "median % difference, its bar the 90% interval. A bar that crosses zero means no clear "
     "difference.",
+    "market": "Market share per firm, week by week, in each market of several firms: its share "
+    "of every firm's customers and of their ARR (median over seeds, 90% band); the dotted line "
+    "is an even split.",
 }
 
 #: Top-level keys left out of the parameter diff (shown elsewhere, or common to all runs).
@@ -353,7 +357,12 @@ def write_report(folder: Path) -> list[Path]:
     folder = Path(folder)
     meta, _timeseries, summary = read_results(folder)
     remove_stale_temporaries(folder)
-    wanted = list(FIGURES) if summary["scenario"].nunique() > 1 else list(FIGURES)[:-1]
+    names = list(pd.unique(summary["scenario"]))
+    wanted = [
+        name
+        for name in FIGURES
+        if (name != "differences" or len(names) > 1) and (name != "market" or markets_in(names))
+    ]
     figures = {name: folder / "figures" / f"{name}.png" for name in wanted}
     if not all(path.is_file() for path in figures.values()):
         draw_all(folder, fmt="png")

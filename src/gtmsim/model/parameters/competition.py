@@ -54,11 +54,11 @@ class CompetitionParams(Params):
     rival_pull: float = param(
         1.0,
         "multiplier",
-        "Strength of a rival the prospect trusts at a deal's close, against the selling firm "
-        "(whose rep is in the deal): the rival's odds are its win odds at the prospect's fit "
-        "and trust in it, times price^-elasticity, times this. With odds o for the seller and r "
-        "summed over the rivals the prospect trusts, the deal is won with o / (1 + o + r), lost "
-        "to a rival with r / (1 + o + r) and lost to no decision otherwise.",
+        "Strength of a rival the prospect trusts when another firm's deal closes: whether the "
+        "prospect buys is decided by the selling firm's odds o alone; it buys from the seller "
+        "with o / (o + r) and from a rival with that rival's share of r, where a rival's odds "
+        "are its win odds at the prospect's fit and trust in it, times price^-elasticity, times "
+        "this (no rep of its own in the deal, so no skill). 0 switches rivals out of deals.",
         ge=0,
         le=10,
     )

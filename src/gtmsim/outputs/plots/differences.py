@@ -24,15 +24,21 @@ MARKER = {"fmt": "o", "capsize": 4, "ms": 7, "lw": 2}
 
 
 @styled
-def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
+def plot_differences(summary: pd.DataFrame, baseline: str | dict[str, str | None]) -> Figure:
     """Each headline KPI's paired % difference against ``baseline`` (same seeds), per other
-    scenario: median and 90% interval over seeds."""
+    scenario: median and 90% interval over seeds. ``baseline`` may instead map each scenario
+    to its own baseline (None: it is one), as :func:`paired_baselines` pairs firms in markets."""
     names = scenarios_in(summary)
-    if baseline not in names:
+    pairs = baseline if isinstance(baseline, dict) else {n: baseline for n in names}
+    wanted = {b for b in pairs.values() if b}
+    missing = sorted(wanted - set(names))
+    if missing:
         raise ValueError(
-            f"baseline scenario {baseline!r} is not in these results; choose one of: {', '.join(names)}"
+            f"baseline scenario {missing[0]!r} is not in these results; choose one of: {', '.join(names)}"
         )
-    others = [n for n in names if n != baseline]
+    others = [n for n in names if pairs.get(n) and pairs[n] != n]
+    label = {n: n if len(wanted) == 1 else f"{n} vs {pairs[n]}" for n in others}
+    baseline = next(iter(wanted)) if len(wanted) == 1 else "its baseline"
     colours = colours_for(names)
     kpis = [k for k in COMPARED if k in summary.columns]
     fig = Figure(
@@ -44,11 +50,16 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
     defined = False
     for i, name in enumerate(others):
         stats = np.array(
-            [median_interval(paired_relative_differences(summary, k, name, baseline)) for k in kpis]
+            [
+                median_interval(paired_relative_differences(summary, k, name, pairs[name]))
+                for k in kpis
+            ]
         )
         mid, low, high = stats.T
         yy = y + (len(others) - 1) / 2 * step - i * step
-        ax.errorbar(mid, yy, xerr=[mid - low, high - mid], label=name, **MARKER, c=colours[name])
+        ax.errorbar(
+            mid, yy, xerr=[mid - low, high - mid], label=label[name], **MARKER, c=colours[name]
+        )
         for row, value in zip(yy, mid, strict=True):
             if np.isnan(value):  # e.g. CAC with no customer, or a baseline of zero
                 ax.text(0, row, f"  {name}: undefined on these seeds", va="center", color="#555555")
@@ -57,7 +68,7 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
         ax.set_xlim(-100, 100)
     ax.axvline(0, color="black", lw=1)
     ax.set_yticks(y, [f"{COMPARED[k][0]} ({COMPARED[k][1]})" for k in kpis])
-    xlabel = f"Paired difference vs {baseline} (% of {baseline})"
+    xlabel = f"Paired difference vs {baseline} (%)"
     finite = ax.dataLim.intervalx[np.isfinite(ax.dataLim.intervalx)]
     if defined and len(finite) and finite.min() > -95:
         # One scale everywhere: the ratio to the baseline on a log axis, so halving (-50%) sits
@@ -78,11 +89,13 @@ def plot_differences(summary: pd.DataFrame, baseline: str) -> Figure:
         ticks = [-99, -90, -75, -50, 0, 100, 300, 900, 9900]  # pairs: x0.5 and x2, x0.25 and x4 ...
         lo, hi = ax.get_xlim()
         ax.set_xticks([v for v in ticks if lo <= v <= hi])
-        xlabel = f"Paired difference vs {baseline} (%; ratio scale: -50% and +100% are equally far from 0)"
+        xlabel = f"Paired difference vs {baseline} (%, ratio scale: -50% as far from 0 as +100%)"
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}%" if v else "0%"))
     ax.set(xlabel=xlabel, ylabel="Headline KPI (unit)")
     ax.grid(False, axis="y")
-    if others:
+    if others and len(wanted) > 1:  # long "a vs b" labels: below the axes, not over points
+        fig.legend(title="Scenario", loc="outside lower center", ncols=min(len(others), 2))
+    elif others:
         ax.legend(title="Scenario", loc="best")
     fig.suptitle(
         f"Difference from {baseline} on the same seeds: median and 90% interval over "
