@@ -42,12 +42,20 @@ def read_table(path: Path, table: str, kind: type, what: str) -> dict:
     return entries
 
 
-def grouping_for(option: str):
-    """The grouping --group asks for: the five practices, one group per parameter, or a file."""
+def grouping_for(option: str, firms: list[str] | None = None):
+    """The grouping --group asks for: the five practices, one group per parameter, one per
+    firm of two markets (``firm``), or a file."""
     from gtmsim.experiments.explain import PRACTICES
 
     if option == "practices":
         return PRACTICES
+    if option == "firm":
+        if not firms:
+            raise click.BadParameter(
+                "'firm' groups the levers of two markets' firms; these are scenarios",
+                param_hint="--group",
+            )
+        return {firm: (f"firms.{firm}.",) for firm in firms}
     if option == "parameter":
         return None
     groups = read_table(
@@ -94,8 +102,8 @@ def grouping_for(option: str):
     "grouping",
     default="practices",
     show_default=True,
-    metavar="practices|parameter|FILE",
-    help="Group the differing parameters into the five practices, one group per parameter, or as a TOML file's [groups] table says (name = [keys or key prefixes]).",
+    metavar="practices|parameter|firm|FILE",
+    help="Group the differing parameters into the five practices (per firm for markets), one group per parameter, one per firm (markets), or as a TOML file's [groups] table says (name = [keys or key prefixes]).",
 )
 @click.option(
     "--by",
@@ -110,10 +118,28 @@ def grouping_for(option: str):
     default=None,
     help="TOML file with a [costs] table (group = cost): the adoption path ranks gain per cost.",
 )
+@click.option(
+    "--firm",
+    default=None,
+    metavar="NAME",
+    help="For two markets with the same firms: whose KPIs to explain [default: the first firm].",
+)
 @out_option("the tables and figures [default: results/explain-<baseline>-vs-<target>-<time>]")
 @workers_option
 def explain_command(
-    baseline, target, seeds, weeks, prospects, kpis, grouping, by, costs, out, overwrite, workers
+    baseline,
+    target,
+    seeds,
+    weeks,
+    prospects,
+    kpis,
+    grouping,
+    by,
+    costs,
+    firm,
+    out,
+    overwrite,
+    workers,
 ) -> None:
     """Explain the difference between BASELINE and TARGET (default: separate, integrated):
     how much of each KPI's paired difference each practice carries, which practices only
@@ -129,12 +155,20 @@ def explain_command(
       gtmsim explain                               # separate -> integrated, 20 seeds
       gtmsim explain separate growth-team --group parameter --kpi cac
       gtmsim explain separate integrated --costs my-costs.toml --by cac
+      gtmsim explain duopoly price-war --firm us     # two markets, our KPIs
     """
-    from gtmsim.experiments.explain import LOWER_IS_BETTER, differing, explain, group_keys
+    from gtmsim.experiments.explain import (
+        LOWER_IS_BETTER,
+        MAX_GROUPS,
+        differing,
+        explain,
+        groups_for,
+    )
+    from gtmsim.experiments.plan import load_unit
     from gtmsim.experiments.runner import replicate_seeds
     from gtmsim.model.kpis import HEADLINE, SUMMARY
+    from gtmsim.model.market_scenario import MarketScenario
     from gtmsim.model.scenario import resized
-    from gtmsim.model.scenario_files import load_scenario
     from gtmsim.outputs import explain_report as report
     from gtmsim.outputs.figures import save_figure
     from gtmsim.outputs.plots import explain as plots
@@ -149,18 +183,41 @@ def explain_command(
         )
     if by not in kpis:
         kpis.append(by)
-    base, goal = load_scenario(baseline), load_scenario(target)
+    base, goal = load_unit(baseline), load_unit(target)
     seed_list = replicate_seeds(base.simulation.base_seed, seeds)
     weeks = weeks or base.simulation.weeks
     if prospects:
-        base, goal = resized(base, prospects), resized(goal, prospects)
-    grouping_map = grouping_for(grouping)
-    keys = list(differing(base, goal))
+        base, goal = (_resized(unit, prospects, resized) for unit in (base, goal))
+    markets = [isinstance(unit, MarketScenario) for unit in (base, goal)]
+    if any(markets) and not all(markets):
+        raise click.UsageError(
+            f"{baseline} and {target}: explain compares two scenarios or two markets with the "
+            "same firms, not a market with a scenario."
+        )
+    if firm is not None and not all(markets):
+        raise click.BadParameter("--firm is for two markets of several firms", param_hint="--firm")
+    if all(markets) and firm is not None and firm not in base.firms:
+        raise click.BadParameter(
+            f"{firm!r} is not a firm of {base.name}; its firms are {', '.join(base.firms)}",
+            param_hint="--firm",
+        )
+    grouping_map = grouping_for(grouping, list(base.firms) if all(markets) else None)
+    try:
+        keys = list(differing(base, goal))
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
     if not keys:
         raise click.UsageError(
             f"{baseline} and {target} have the same parameters: there is no difference to explain."
         )
-    groups = group_keys(keys, grouping_map)
+    groups = groups_for(keys, grouping_map, list(base.firms) if all(markets) else None)
+    if len(groups) > MAX_GROUPS:
+        raise click.UsageError(
+            f"{baseline} and {target} differ in {len(groups)} groups of levers "
+            f"({', '.join(groups)}), which would need 2^{len(groups)} combinations on every "
+            f"seed; at most {MAX_GROUPS} groups run. Use --group firm (one group per firm), or "
+            "a --group FILE that joins some of them."
+        )
     cost_map = (
         read_table(costs, "costs", int | float, "a cost (a number) per group") if costs else None
     )
@@ -175,6 +232,7 @@ def explain_command(
     executor = workers_that_fit([base, goal], runs, weeks, workers, "This explanation")
     if base.name == goal.name:
         goal = goal.model_copy(update={"name": f"{goal.name} (target)"})
+    shown_base, shown_goal = result_names(base, goal, firm)
     out_dir = out or default_out_dir(["explain", base.name, goal.name])
     prepare_out_dir(out_dir, PRODUCTS, overwrite)
     with progress_bar(errors) as progress:
@@ -191,6 +249,7 @@ def explain_command(
             grouping_map,
             executor,
             lambda: progress.advance(task),
+            firm,
         )
         progress.update(task, completed=runs)  # combinations that equal another ran once
     contributions = result.contributions()
@@ -205,7 +264,7 @@ def explain_command(
     start = {k: result.start_value(k) for k in kpis}
     figures = [
         save_figure(
-            plots.plot_waterfall(contributions, start, base.name, goal.name),
+            plots.plot_waterfall(contributions, start, shown_base, shown_goal),
             out_dir / "explain-waterfall.png",
         ),
         save_figure(
@@ -213,11 +272,12 @@ def explain_command(
             out_dir / "explain-interactions.png",
         ),
         save_figure(
-            plots.plot_adoption_path(path, by, start[by], base.name), out_dir / "explain-path.png"
+            plots.plot_adoption_path(path, by, start[by], shown_base),
+            out_dir / "explain-path.png",
         ),
     ]
     blocks = report.build(
-        base.name, goal.name, len(seed_list), contributions, interactions, alone, path, by
+        shown_base, shown_goal, len(seed_list), contributions, interactions, alone, path, by
     )
     report.write_explain_report(out_dir, blocks)
     console.print(
@@ -225,6 +285,26 @@ def explain_command(
         f"report.html; figures: {', '.join(f.name for f in figures)})",
         highlight=False,
     )
+
+
+def _resized(unit, prospects: int, resized):
+    """A scenario, or every firm of a market, in a market of ``prospects``."""
+    from gtmsim.model.market_scenario import MarketScenario
+
+    if isinstance(unit, MarketScenario):
+        firms = {name: resized(s, prospects) for name, s in unit.firms.items()}
+        return unit.model_copy(update={"firms": firms})
+    return resized(unit, prospects)
+
+
+def result_names(base, goal, firm: str | None) -> tuple[str, str]:
+    """How the explanation names the two: scenario names, or ``market:firm`` for markets."""
+    from gtmsim.model.market_scenario import MarketScenario
+
+    if isinstance(base, MarketScenario):
+        firm = firm or next(iter(base.firms))
+        return f"{base.name}:{firm}", f"{goal.name}:{firm}"
+    return base.name, goal.name
 
 
 def print_tables(result, contributions, interactions, alone, path, by, lower_is_better) -> None:

@@ -37,10 +37,14 @@ from gtmsim.experiments.practices import (  # noqa: F401  (re-exported)
     OTHER,
     PRACTICES,
     differing,
+    firm_grouping,
     flatten,
     group_keys,
+    groups_for,
+    parameters,
 )
 from gtmsim.experiments.runner import run_batch
+from gtmsim.model.market_scenario import MarketScenario, with_market_levers
 from gtmsim.model.scenario import Scenario, with_levers
 
 #: Groups at most (2^n coalitions each run on every seed).
@@ -231,34 +235,43 @@ class Explanation:
 
 
 def explain(
-    baseline: Scenario,
-    target: Scenario,
+    baseline: Scenario | MarketScenario,
+    target: Scenario | MarketScenario,
     seeds: Sequence[int],
     weeks: int,
     kpis: Sequence[str],
     grouping: dict[str, tuple[str, ...]] | None = PRACTICES,
     workers: int | Executor = 1,
     on_done: Callable[[], None] | None = None,
+    firm: str | None = None,
 ) -> Explanation:
     """Run every coalition of the groups in which ``baseline`` and ``target`` differ on
     ``seeds`` (common random numbers) and return the :class:`Explanation`. Coalitions that
     give the same scenario (a group with no differing parameter) run once. ValueError if
-    there are more than :data:`MAX_GROUPS` groups."""
+    there are more than :data:`MAX_GROUPS` groups.
+
+    Two markets with the same firms are explained for one of them (``firm``, default the
+    first): the levers of every firm may differ, grouped per firm (``rival: shared goals``),
+    and the KPIs are that firm's."""
+    market = isinstance(baseline, MarketScenario)
     keys = list(differing(baseline, target))
-    groups = group_keys(keys, grouping)
+    groups = groups_for(keys, grouping, list(baseline.firms) if market else None)
     if len(groups) > MAX_GROUPS:
         raise ValueError(
             f"{len(groups)} groups would need 2^{len(groups)} coalitions; group the "
             f"{len(keys)} differing parameters into at most {MAX_GROUPS} groups (--group FILE)."
         )
-    target_values = flatten(target.model_dump())
+    target_values = parameters(target)
     names = list(groups)
-    scenarios: dict[tuple[int, ...], Scenario] = {}
-    by_digest: dict[str, Scenario] = {}
+    scenarios: dict[tuple[int, ...], Scenario | MarketScenario] = {}
+    by_digest: dict[str, Scenario | MarketScenario] = {}
     for coalition in coalitions(len(names)):
         levers = {k: target_values[k] for i in coalition for k in groups[names[i]]}
         label = "+".join(str(i) for i in coalition) or "baseline"
-        scenario = with_levers(baseline, levers, name=f"coalition {label}")
+        if market:
+            scenario = with_market_levers(baseline, levers, name=f"coalition {label}")
+        else:
+            scenario = with_levers(baseline, levers, name=f"coalition {label}")
         scenarios[coalition] = by_digest.setdefault(scenario.digest(), scenario)
     distinct = list(by_digest.values())
     summary = run_batch(distinct, list(seeds), weeks, workers, on_done).summary()
@@ -266,5 +279,19 @@ def explain(
         name: frame.set_index("seed").loc[list(seeds)]
         for name, frame in summary.groupby("scenario")
     }
-    values = {c: frames[s.name].reset_index() for c, s in scenarios.items()}
-    return Explanation(baseline.name, target.name, groups, list(seeds), list(kpis), values)
+    firm = firm or (next(iter(baseline.firms)) if market else None)
+    if market and firm not in baseline.firms:
+        raise ValueError(
+            f"{firm!r} is not a firm of {baseline.name}: choose one of {', '.join(baseline.firms)}"
+        )
+
+    def result_name(unit: Scenario | MarketScenario) -> str:
+        return unit.label(firm) if market else unit.name
+
+    values = {c: frames[result_name(s)].reset_index() for c, s in scenarios.items()}
+    names_shown = (
+        (f"{baseline.name}:{firm}", f"{target.name}:{firm}")
+        if market
+        else (baseline.name, target.name)
+    )
+    return Explanation(*names_shown, groups, list(seeds), list(kpis), values)

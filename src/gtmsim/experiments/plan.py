@@ -51,7 +51,7 @@ def plan_runs(
     (default: its ``simulation.weeks``). A market file of several firms runs as one market
     whose firms have results of their own; one of a single firm runs as its scenario. Raises
     ScenarioError if two results would share a name."""
-    loaded = [_load(s) for s in scenarios]
+    loaded = [load_unit(s) for s in scenarios]
     labels = [label for unit in loaded for label in as_market(unit).labels]
     if len(set(labels)) != len(labels):
         raise ScenarioError(
@@ -63,7 +63,9 @@ def plan_runs(
     return RunPlan(loaded, replicate_seeds(root, seeds or first.seeds), weeks or first.weeks)
 
 
-def _load(unit: str | Path | Scenario | MarketScenario) -> Scenario | MarketScenario:
+def load_unit(unit: str | Path | Scenario | MarketScenario) -> Scenario | MarketScenario:
+    """A scenario file, shipped name or object as what runs: a scenario, or a market of several
+    firms (a market file of one firm runs as that firm's scenario)."""
     if isinstance(unit, Scenario):
         return unit
     market = unit if isinstance(unit, MarketScenario) else load_market(unit)

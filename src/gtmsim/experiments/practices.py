@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gtmsim.model.market_scenario import MarketScenario
 from gtmsim.model.scenario import Scenario
 
 #: The five integration practices and the parameter keys (or key prefixes) each one covers.
@@ -34,12 +35,46 @@ def flatten(data: dict, prefix: str = "") -> dict[str, object]:
     return out
 
 
-def differing(baseline: Scenario, target: Scenario) -> dict[str, tuple[object, object]]:
-    """Parameters (dotted keys) whose values differ: key -> (baseline's, target's)."""
+def parameters(unit: Scenario | MarketScenario) -> dict[str, object]:
+    """Every parameter of a scenario as dotted keys, or of a market as ``firms.NAME.key``."""
     exclude = {"name", "description"}
-    a = flatten(baseline.model_dump(exclude=exclude))
-    b = flatten(target.model_dump(exclude=exclude))
+    if isinstance(unit, MarketScenario):
+        return {
+            f"firms.{firm}.{key}": value
+            for firm, scenario in unit.firms.items()
+            for key, value in flatten(scenario.model_dump(exclude=exclude)).items()
+        }
+    return flatten(unit.model_dump(exclude=exclude))
+
+
+def differing(
+    baseline: Scenario | MarketScenario, target: Scenario | MarketScenario
+) -> dict[str, tuple[object, object]]:
+    """Parameters (dotted keys) whose values differ: key -> (baseline's, target's). Two
+    markets must hold the same firms (ValueError otherwise)."""
+    if isinstance(baseline, MarketScenario) or isinstance(target, MarketScenario):
+        firms_a = list(getattr(baseline, "firms", {}))
+        firms_b = list(getattr(target, "firms", {}))
+        if firms_a != firms_b:
+            raise ValueError(
+                f"{baseline.name} and {target.name} must hold the same firms to be compared "
+                f"lever by lever ({', '.join(firms_a) or 'one scenario'} against "
+                f"{', '.join(firms_b) or 'one scenario'})"
+            )
+    a, b = parameters(baseline), parameters(target)
     return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
+def firm_grouping(
+    grouping: dict[str, tuple[str, ...]], firms: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    """``grouping`` for the firms of a market: each group once per firm, named ``firm: group``,
+    over that firm's keys (``firms.NAME.key``)."""
+    return {
+        f"{firm}: {group}": tuple(f"firms.{firm}.{prefix}" for prefix in prefixes)
+        for firm in firms
+        for group, prefixes in grouping.items()
+    }
 
 
 def group_keys(
@@ -58,3 +93,20 @@ def group_keys(
         )
         groups.setdefault(owner, []).append(key)
     return groups
+
+
+def groups_for(
+    keys: Sequence[str],
+    grouping: dict[str, tuple[str, ...]] | None,
+    firms: Sequence[str] | None = None,
+) -> dict[str, list[str]]:
+    """The groups of differing ``keys`` (:func:`group_keys`). For two markets (``firms``
+    given) a grouping whose prefixes do not name a firm applies to each firm
+    (:func:`firm_grouping`), and a firm's group in which the two do not differ is left out."""
+    if firms is None:
+        return group_keys(keys, grouping)
+    if grouping is not None and not all(
+        prefix.startswith("firms.") for prefixes in grouping.values() for prefix in prefixes
+    ):
+        grouping = firm_grouping(grouping, firms)
+    return {name: found for name, found in group_keys(keys, grouping).items() if found}

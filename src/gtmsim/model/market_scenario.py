@@ -96,6 +96,24 @@ class MarketScenario(BaseModel):
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def with_market_levers(
+    market: MarketScenario, levers: dict[str, object], name: str | None = None
+) -> MarketScenario:
+    """A copy of ``market`` with dotted keys ``firms.NAME.key`` set in each firm's scenario
+    (:func:`gtmsim.model.scenario.with_levers`)."""
+    from gtmsim.model.scenario import with_levers
+
+    per_firm: dict[str, dict[str, object]] = {firm: {} for firm in market.firms}
+    for key, value in levers.items():
+        _, firm, rest = key.split(".", 2)
+        per_firm[firm][rest] = value
+    firms = {
+        firm: with_levers(scenario, per_firm[firm]) if per_firm[firm] else scenario
+        for firm, scenario in market.firms.items()
+    }
+    return MarketScenario(name=name or market.name, description=market.description, firms=firms)
+
+
 def as_market(unit: Scenario | MarketScenario) -> MarketScenario:
     """``unit`` as a market (a scenario is the market of its one firm)."""
     return unit if isinstance(unit, MarketScenario) else MarketScenario.alone(unit)
