@@ -1,5 +1,5 @@
 """Digests of the weekly KPI table (and the per-run summary) of every shipped and lesson
-scenario on its first three replicate seeds: a change that should not alter results must leave
+scenario and market on its first three replicate seeds: a change that should not alter results must leave
 every line unchanged. Run: .venv/bin/python scripts/kpi_digests.py > /tmp/after.txt
 
 Each line: scenario, seed, sha256 of the summary row (columns sorted by name, so a change of
@@ -20,8 +20,8 @@ import pandas as pd
 
 from gtmsim.experiments.runner import replicate_seeds, run_one
 from gtmsim.experiments.summary import summarise_run
-from gtmsim.model import load_scenario
-from gtmsim.model.scenario_files import shipped_scenarios
+from gtmsim.experiments.plan import load_unit
+from gtmsim.model.scenario_files import shipped_markets, shipped_scenarios
 from gtmsim.outputs.results import FLOAT_FORMAT
 
 LESSONS = Path(__file__).resolve().parents[1] / "docs" / "lessons" / "scenarios"
@@ -33,8 +33,10 @@ def sha(text: str) -> str:
 
 def digest(task: tuple[str, int], without: tuple[str, ...] = ()) -> str:
     name, seed = task
-    weekly = run_one(load_scenario(name), seed)
-    summary = pd.DataFrame([summarise_run(weekly)])
+    weekly = run_one(load_unit(name), seed)  # a market: every firm's weeks
+    summary = pd.DataFrame(
+        [summarise_run(firm) for _, firm in weekly.groupby("scenario", sort=False)]
+    )
     weekly = weekly.drop(columns=[c for c in without if c in weekly.columns])
     summary = summary.drop(columns=[c for c in without if c in summary.columns])
     summary = summary[sorted(summary.columns)]
@@ -47,11 +49,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--without", default="", help="comma-separated columns not to hash")
     without = tuple(c for c in parser.parse_args().without.split(",") if c)
-    names = [*shipped_scenarios(), *(str(p) for p in sorted(LESSONS.glob("*.toml")))]
+    lessons = [str(p) for p in sorted(LESSONS.glob("*.toml"))]
+    names = [*shipped_scenarios(), *lessons, *shipped_markets()]
     tasks = [
         (name, seed)
         for name in names
-        for seed in replicate_seeds(load_scenario(name).simulation.base_seed, 3)
+        for seed in replicate_seeds(load_unit(name).simulation.base_seed, 3)
     ]
     with ProcessPoolExecutor(2) as pool:
         for line in pool.map(partial(digest, without=without), tasks):

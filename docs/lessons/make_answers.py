@@ -1,4 +1,4 @@
-"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-5.md).
+"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-6.md).
 
     .venv/bin/python docs/lessons/make_answers.py              # rewrite docs/lessons/answers/
     .venv/bin/python docs/lessons/make_answers.py --out DIR    # write somewhere else
@@ -23,8 +23,10 @@ from gtmsim.experiments.bass import WEEKS_PER_YEAR, BassCheck, bass_closed_form,
 from gtmsim.experiments.comparison import paired_relative_differences
 from gtmsim.experiments.defaults import SURVEY_TARGETS
 from gtmsim.experiments.explain import Explanation, explain
+from gtmsim.experiments.plan import load_unit
 from gtmsim.experiments.runner import default_workers, replicate_seeds, run_batch
 from gtmsim.experiments.summary import summarise_run
+from gtmsim.model.market_scenario import as_market
 from gtmsim.model.scenario_files import find_scenario, load_scenario
 from gtmsim.outputs.terminal import compact
 
@@ -56,7 +58,7 @@ class Runs:
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Summary (one row per scenario and seed) and weekly KPIs, as `gtmsim compare` runs
         them (``weeks``: its --weeks, default the first scenario's simulation.weeks)."""
-        scenarios = [load_scenario(resolve(name)) for name in names]
+        scenarios = [load_unit(resolve(name)) for name in names]  # a market: its firms
         seeds = replicate_seeds(scenarios[0].simulation.base_seed, n_seeds)
         weeks = weeks or scenarios[0].simulation.weeks
         missing = [s for s in scenarios if (s.name, weeks) not in self.cache]
@@ -64,7 +66,8 @@ class Runs:
             batch = run_batch(missing, seeds, weeks, self.workers)
             frame = batch.timeseries()
             for scenario in missing:
-                self.cache[scenario.name, weeks] = frame[frame["scenario"] == scenario.name]
+                labels = as_market(scenario).labels
+                self.cache[scenario.name, weeks] = frame[frame["scenario"].isin(labels)]
         weekly = pd.concat([self.cache[s.name, weeks] for s in scenarios], ignore_index=True)
         rows = [summarise_run(run) for _, run in weekly.groupby(["scenario", "seed"], sort=False)]
         return pd.DataFrame(rows), weekly
@@ -950,7 +953,172 @@ def lesson_5(runs: Runs) -> str:
     return "\n".join(lines) + "\n"
 
 
-LESSONS = {1: lesson_1, 2: lesson_2, 3: lesson_3, 4: lesson_4, 5: lesson_5}
+# --- lesson 6: competing firms ---------------------------------------------------------------
+
+#: KPIs of lesson 6's tables, with their labels in the key.
+LESSON_6 = {
+    "market_share_customers": "customer share (%)",
+    "market_share_arr": "ARR share (%)",
+    "arr": "ARR",
+    "cum_wins": "won by sales",
+    "won_from_rivals": "won from rival",
+    "lost_to_rivals": "lost to rival",
+    "cac_payback_months": "CAC payback (months)",
+}
+
+
+def firm_table(summary: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Medians of lesson 6's KPIs for each firm named ``market:firm``."""
+    frame = medians(summary[summary["scenario"].isin(names)], LESSON_6).loc[names]
+    frame.index = [f"`{name}`" for name in names]
+    frame.index.name = "market:firm"
+    return frame
+
+
+def ahead_on(summary: pd.DataFrame, kpi: str, scenario: str, baseline: str) -> int:
+    """On how many seeds ``scenario`` has more of ``kpi`` than ``baseline``."""
+    a = summary[summary["scenario"] == baseline].set_index("seed")[kpi]
+    b = summary[summary["scenario"] == scenario].set_index("seed")[kpi]
+    return int((b > a.reindex(b.index)).sum())
+
+
+def lesson_6(runs: Runs) -> str:
+    head_start, _ = runs.compare(["duopoly", "rival-integrates"])
+    responses, _ = runs.compare(["duopoly", "we-integrate", "we-discount"])
+    war, _ = runs.compare(["price-war", "price-match"])
+    first = firm_table(
+        head_start,
+        ["duopoly:us", "duopoly:rival", "rival-integrates:us", "rival-integrates:rival"],
+    )
+    second = firm_table(
+        responses,
+        [
+            "duopoly:us",
+            "we-integrate:us",
+            "we-discount:us",
+            "we-integrate:rival",
+            "we-discount:rival",
+        ],
+    )
+    third = firm_table(
+        war, ["price-war:us", "price-war:rival", "price-match:us", "price-match:rival"]
+    )
+    formats = {"customer share (%)": one, "ARR share (%)": one, "CAC payback (months)": one}
+    f, r, w = first.loc, second.loc, third.loc
+
+    def gap(summary, kpi, name, base):
+        return signed(paired(summary, kpi, name, base))
+
+    share_1 = (
+        f["`duopoly:us`", "customer share (%)"],
+        f["`rival-integrates:us`", "customer share (%)"],
+    )
+    ahead_1 = ahead_on(head_start, "market_share_customers", "rival-integrates:us", "duopoly:us")
+    cust = {
+        k: r[f"`{k}:us`", "customer share (%)"] for k in ("duopoly", "we-integrate", "we-discount")
+    }
+    arr = {k: r[f"`{k}:us`", "ARR share (%)"] for k in ("duopoly", "we-integrate", "we-discount")}
+    best_customers = max(("we-integrate", "we-discount"), key=lambda k: cust[k])
+    best_arr = max(("we-integrate", "we-discount"), key=lambda k: arr[k])
+    payback = {
+        k: r[f"`{k}:us`", "CAC payback (months)"]
+        for k in ("duopoly", "we-integrate", "we-discount")
+    }
+    lost_duo = f["`duopoly:us`", "lost to rival"]
+    won_duo = f["`duopoly:us`", "won by sales"]
+    war_cust = (
+        w["`price-war:us`", "customer share (%)"],
+        w["`price-match:us`", "customer share (%)"],
+    )
+    war_arr = (w["`price-war:us`", "ARR"], w["`price-match:us`", "ARR"])
+    match_arr = paired(war, "arr", "price-match:us", "price-war:us")
+    duopoly = head_start[head_start["scenario"].str.startswith("duopoly:")]
+    prospects = load_unit(resolve("duopoly")).market.prospects
+    bought = 100 * duopoly.groupby("seed")["customers"].sum().median() / prospects
+    lines = header(
+        6,
+        "Competing on alignment or on price",
+        [
+            f"gtmsim compare duopoly rival-integrates --seeds {SEEDS}",
+            "gtmsim compare duopoly docs/lessons/scenarios/we-integrate.toml "
+            f"docs/lessons/scenarios/we-discount.toml --seeds {SEEDS}",
+            f"gtmsim compare price-war docs/lessons/scenarios/price-match.toml --seeds {SEEDS}",
+        ],
+    )
+    lines += [
+        table(first, formats),
+        "",
+        table(second, formats),
+        "",
+        table(third, formats),
+        "",
+        "## Answers",
+        "",
+        f"1. **A year's head start.** When the rival integrates from the start (`duopoly`) we end "
+        f"with {share_1[0]:.1f}% of the market's customers; when it integrates only in week 53 "
+        f"(`rival-integrates`), {share_1[1]:.1f}%. We are ahead in the second market on "
+        f"{ahead_1} of {SEEDS} seeds, and our own ARR differs by "
+        f"{gap(head_start, 'arr', 'rival-integrates:us', 'duopoly:us')} (median paired "
+        f"difference). The rival's head start costs us "
+        + (
+            "share more than money: "
+            if abs(paired(head_start, "arr", "rival-integrates:us", "duopoly:us")) < 5
+            else "share and money: "
+        )
+        + "market share is a ratio, and most of its movement is the rival growing faster, not "
+        "us shrinking.",
+        f"2. **Integrate or discount?** Against `duopoly` (our share {cust['duopoly']:.1f}% of "
+        f"customers, {arr['duopoly']:.1f}% of ARR), integrating gives {cust['we-integrate']:.1f}% "
+        f"and {arr['we-integrate']:.1f}%, a 25% discount {cust['we-discount']:.1f}% and "
+        f"{arr['we-discount']:.1f}%. "
+        + (
+            f"{'Integrating' if best_customers == 'we-integrate' else 'The discount'} wins more "
+            "customers and more ARR. "
+            if best_customers == best_arr
+            else f"{'The discount' if best_customers == 'we-discount' else 'Integrating'} wins "
+            f"more customers, {'integrating' if best_arr == 'we-integrate' else 'the discount'} "
+            "more ARR. "
+        )
+        + f"Our ARR changes by {gap(responses, 'arr', 'we-integrate:us', 'duopoly:us')} when we "
+        f"integrate and by {gap(responses, 'arr', 'we-discount:us', 'duopoly:us')} when we "
+        "discount (median paired differences).",
+        f"3. **Why a discount wins customers but not ARR.** At 75% of list the odds of winning "
+        f"rise x{0.75**-1.5:.2f} (price elasticity 1.5 on the odds) and churn odds fall "
+        f"x{0.75**1.0:.2f}, but every contract is worth 25% less for the same cost of winning "
+        f"it. CAC payback goes from {payback['duopoly']:.1f} months to "
+        f"{payback['we-discount']:.1f} with the discount "
+        + (
+            "(a little shorter: more customers for the same cost, each paying less)"
+            if payback["we-discount"] < payback["duopoly"]
+            else "(longer: each customer pays less)"
+        )
+        + f", and to {payback['we-integrate']:.1f} when we integrate. Integration raises the "
+        "number of good leads that reach a rep quickly; a discount raises the odds on the leads "
+        "we already have and pays for them on every contract.",
+        f"4. **Match the price cut?** In the price war we keep {war_cust[0]:.1f}% of the "
+        f"customers at list price and {war_cust[1]:.1f}% if we match the cut; our ARR goes from "
+        f"{war_arr[0]:,.0f} to {war_arr[1]:,.0f} ({signed(match_arr)} median paired). "
+        + (
+            "Matching buys customers and loses revenue: "
+            if war_cust[1] > war_cust[0] and match_arr < 0
+            else "Matching does not pay here: "
+            if match_arr < 0
+            else "Matching pays here: "
+        )
+        + "the rival's cut makes its deals likelier, ours makes every one of ours smaller.",
+        f"5. **How much do rivals take?** In `duopoly` we win {won_duo:,.0f} deals and lose "
+        f"{lost_duo:,.0f} deals, leads and renewals to the rival (medians): "
+        f"{100 * lost_duo / (won_duo + lost_duo):.0f}% of what we could have had. In this model a "
+        "prospect knows and trusts each firm separately and only a prospect who trusts the rival "
+        f"can be lost to it; with {bought:.1f}% of the market customers of either firm after two "
+        "years, the firms mostly sell to different prospects. Rivals would hurt more in a saturated market, or if a prospect's "
+        "attention were shared (one firm's marketing pushing out another's), which the model does "
+        "not have.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+LESSONS = {1: lesson_1, 2: lesson_2, 3: lesson_3, 4: lesson_4, 5: lesson_5, 6: lesson_6}
 
 
 def write_answers(out: Path, workers: int = 1) -> list[Path]:

@@ -170,7 +170,7 @@ def weekly_row(firm: Firm) -> dict[str, float]:
     """One week's KPIs of ``firm`` (see :data:`KPIS`), plus ``spend_<channel>`` per marketing
     channel."""
     book = firm.kpis
-    counts = firm.population.stage_counts()
+    counts = firm.population.counts  # as of this week's stage update
     n = firm.population.n
     week, total = book.week, book.total
     deals = [deal for rep in firm.reps for deal in rep.deals]
@@ -221,7 +221,7 @@ def market_shares(firm: Firm) -> dict[str, float]:
     """The firm's share of the market's customers and ARR now, and its share of all firms'
     marketing spend since week 0 (share of voice), in % (NaN where the market has none)."""
     firms = firm.model.firms
-    customers = [int(np.count_nonzero(f.population.stage == Stage.CUSTOMER)) for f in firms]
+    customers = [int(f.population.counts[Stage.CUSTOMER]) for f in firms]
     arr = [f.customers.arr for f in firms]
     spend = [f.kpis.total["marketing_spend"] for f in firms]
     own = firm.index

@@ -140,12 +140,24 @@ class Population:
         reached = stage >= Stage.AWARE
         self.newly_aware = int(np.count_nonzero(reached & ~self.ever_aware))
         self.ever_aware |= reached
+        aware_or_more = int(np.count_nonzero(reached))
         reached = stage >= Stage.TRUSTING
         self.newly_trusting = int(np.count_nonzero(reached & ~self.ever_trusting))
         self.ever_trusting |= reached
+        trusting_or_more = int(np.count_nonzero(reached))
+        customers = int(np.count_nonzero(customer))
+        #: prospects in each :class:`Stage` as of this update (what :meth:`stage_counts` counts)
+        self.counts = np.array(
+            [
+                self.n - aware_or_more,
+                aware_or_more - trusting_or_more,
+                trusting_or_more - customers,
+                customers,
+            ]
+        )
 
     def stage_counts(self) -> np.ndarray:
-        """Number of prospects in each :class:`Stage` (length-4 array summing to n)."""
+        """Number of prospects in each :class:`Stage` now (length-4 array summing to n)."""
         return np.array([np.count_nonzero(self.stage == stage) for stage in Stage])
 
     def spread_word_of_mouth(self, rng: np.random.Generator) -> np.ndarray:
@@ -164,7 +176,10 @@ class Population:
         )
         voice = np.where(self.stage[speakers] == Stage.CUSTOMER, 1.0, p.trusting_voice)
         influence = self.contact_share_of(speakers, voice)
-        listeners = np.flatnonzero((influence > 0) & (self.stage != Stage.CUSTOMER))
+        # nonzero of a bool array is several times faster than of floats; then the few
+        # listeners' stages instead of the whole market's
+        listeners = np.flatnonzero(influence > 0)
+        listeners = listeners[self.stage[listeners] != Stage.CUSTOMER]
         hazard = p.word_of_mouth_rate * influence[listeners]
         talked = listeners[rng.random(len(listeners)) < -np.expm1(-hazard)]
         awareness = self.awareness[talked]  # read each array once (gathers dominate here)
@@ -261,12 +276,10 @@ class Population:
         if p.awareness_decay_per_year <= 0 and p.trust_decay_per_year <= 0:
             self.reinforced[:] = False
             return
-        # Fade everyone, then put back the levels of those who keep them: one pass over the
-        # market instead of a masked one (a masked multiply is several times slower).
-        keep = np.flatnonzero(self.reinforced | (self.stage == Stage.CUSTOMER))
-        kept_awareness, kept_trust = self.awareness[keep], self.trust[keep]
-        self.awareness *= 1 - p.awareness_decay_per_week
-        self.trust *= 1 - p.trust_decay_per_week
-        self.awareness[keep] = kept_awareness
-        self.trust[keep] = kept_trust
+        # One pass over the market with a factor per prospect (1 for those who keep their
+        # levels, exact): faster than a masked multiply, or than fading everyone and putting
+        # back the kept levels by index.
+        keep = self.reinforced | (self.stage == Stage.CUSTOMER)
+        self.awareness *= np.where(keep, 1.0, 1 - p.awareness_decay_per_week)
+        self.trust *= np.where(keep, 1.0, 1 - p.trust_decay_per_week)
         self.reinforced[:] = False
