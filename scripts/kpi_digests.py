@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from gtmsim.experiments.plan import load_unit
 from gtmsim.experiments.runner import replicate_seeds, run_one
 from gtmsim.experiments.summary import summarise_run
-from gtmsim.experiments.plan import load_unit
 from gtmsim.model.scenario_files import shipped_markets, shipped_scenarios
 from gtmsim.outputs.results import FLOAT_FORMAT
 
