@@ -93,7 +93,11 @@ class Firm:
         self.price = params.pricing.price
         self.price_odds = population.price_odds
         self.price_churn_odds = self.price**competition.price_churn_elasticity
+        #: whose customer each prospect is (-1: nobody's), the market's array
+        self.owner = population.buyers.owner
         self.rows: list[dict[str, float]] = []
+        self.rivals: list[Firm] = []  # set by meet_rivals once the market is complete
+        self.competing = False
         self._prospects: dict[int, Prospect] = {}
         self.kpis = KpiBook(len(params.marketing.channels))
         self.customers = CustomerBase(self)  # the installed base and its recurring revenue
@@ -112,15 +116,11 @@ class Firm:
         """The market's week (see :attr:`GrowthModel.week`)."""
         return self.model.steps
 
-    @property
-    def competing(self) -> bool:
-        """Whether the market holds other firms."""
-        return len(self.model.firms) > 1
-
-    @property
-    def rivals(self) -> list[Firm]:
-        """The other firms in the market (empty for a firm alone in it)."""
-        return [firm for firm in self.model.firms if firm is not self]
+    def meet_rivals(self) -> None:
+        """Once every firm of the market exists: note the others (:attr:`rivals`, empty for a
+        firm alone in its market, and :attr:`competing`), read many times a week."""
+        self.rivals: list[Firm] = [firm for firm in self.model.firms if firm is not self]
+        self.competing = bool(self.rivals)
 
     def prospect(self, index: int) -> Prospect:
         """The Prospect agent over population row ``index`` as this firm's sales sees it,

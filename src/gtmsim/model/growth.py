@@ -80,6 +80,8 @@ class GrowthModel(mesa.Model):
             populations[index].start()
             streams = self.streams if index == 0 else rival_streams(seed, index)
             self.firms.append(Firm(self, index, name, params, populations[index], streams))
+        for firm in self.firms:
+            firm.meet_rivals()
         self._row: dict[str, float] = {}
         columns = [*WEEKLY, *(f"spend_{c}" for c in self.params.marketing.channels)]
         self.datacollector = mesa.DataCollector(

@@ -134,14 +134,15 @@ class Population:
         p = self.params
         customer = self.stage == Stage.CUSTOMER
         aware = self.awareness >= p.aware_threshold
-        stage = aware.view(np.int8) + (aware & (self.trust >= p.trust_threshold)).view(np.int8)
+        trusting = aware & (self.trust >= p.trust_threshold)
+        stage = aware.view(np.int8) + trusting.view(np.int8)
         stage[customer] = Stage.CUSTOMER
         self.stage = stage
-        reached = stage >= Stage.AWARE
+        reached = aware | customer  # stage >= AWARE, without another pass over the stages
         self.newly_aware = int(np.count_nonzero(reached & ~self.ever_aware))
         self.ever_aware |= reached
         aware_or_more = int(np.count_nonzero(reached))
-        reached = stage >= Stage.TRUSTING
+        reached = trusting | customer  # stage >= TRUSTING
         self.newly_trusting = int(np.count_nonzero(reached & ~self.ever_trusting))
         self.ever_trusting |= reached
         trusting_or_more = int(np.count_nonzero(reached))

@@ -211,14 +211,15 @@ class SalesRep(mesa.Agent):
         """Whether ``prospect`` became a customer (of a rival, or of this firm by another path)
         since it entered the pipeline; a rival's win is recorded as lost to a rival and the lead
         goes back to nurture. Always False for a firm alone in its market."""
-        if not self.firm.competing:
+        firm = self.firm
+        if not firm.competing:
             return False
-        owner = int(self.firm.population.buyers.owner[prospect.index])
+        owner = firm.owner[prospect.index]
         if owner < 0:
             return False
-        if owner != self.firm.index:
+        if owner != firm.index:
             prospect.return_to_nurture()
-            self.firm.kpis.record_lost_to_rival()
+            firm.kpis.record_lost_to_rival()
         return True
 
     def advance_sqls(self, week: int) -> None:
