@@ -8,7 +8,7 @@ import random
 import mesa
 import numpy as np
 
-from gtmsim.model.firm import Firm, rival_streams
+from gtmsim.model.firm import FIRM_STREAMS, Firm, rival_streams
 from gtmsim.model.kpis import WEEKLY
 from gtmsim.model.ledger import weekly_row
 from gtmsim.model.market import Buyers, Population
@@ -23,17 +23,7 @@ from gtmsim.model.scenario import Scenario
 #: the standard-library generator Mesa seeds with the run's seed (``Model.random``), which
 #: ``AgentSet.shuffle_do`` draws from. These are the first firm's streams; each rival has its
 #: own (:func:`gtmsim.model.firm.rival_streams`), and ``rivalry`` orders the firms each week.
-STREAMS = (
-    "population",
-    "marketing",
-    "word_of_mouth",
-    "organisation",
-    "sales",
-    "adoption",
-    "team",
-    "customers",
-    "rivalry",
-)
+STREAMS = ("population", *FIRM_STREAMS, "rivalry")
 
 
 class GrowthModel(mesa.Model):

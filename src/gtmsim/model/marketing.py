@@ -64,6 +64,9 @@ class MarketingDepartment(mesa.Agent):
             c.saturation_spend_per_1000 * firm.population.n / 1000 for c in self.channels
         ]
         self.stream = firm.streams["marketing"]
+        #: whether to mark who a channel reached each week (``population.marketed``): only
+        #: self-serve purchases read it, so without them the marks would be a wasted pass
+        self.tracks_reach = params.direct_adoption_per_year > 0
         self.exposures_by_segment = np.zeros(len(firm.population.segment_names))
         pop = firm.population
         self.fit_ratio = pop.fit / pop.fit.mean()  # fit never changes
@@ -97,7 +100,8 @@ class MarketingDepartment(mesa.Agent):
         spend = self.weekly_budget(firm.week) * self.channel_share
         book.record_spend(spend)
         self.adstock = spend + self.carryover * self.adstock
-        pop.marketed[:] = False
+        if self.tracks_reach:  # only self-serve reads who was reached this week
+            pop.marketed[:] = False
         for c, channel in enumerate(self.channels):
             reach = channel.max_weekly_reach * -np.expm1(-self.adstock[c] / self.saturation[c])
             idx = self.draw_exposed(c, reach)
@@ -114,7 +118,8 @@ class MarketingDepartment(mesa.Agent):
                 trust = pop.trust[idx]
                 pop.trust[idx] = trust + channel.trust_lift * awareness * (1 - trust)
             pop.reinforced[idx] = True
-            pop.marketed[idx] = True
+            if self.tracks_reach:
+                pop.marketed[idx] = True
             if channel.engagement_rate > 0:
                 engage_p = channel.engagement_rate * awareness * pop.fit[idx]
                 engaged = idx[self.stream.random(len(idx)) < engage_p]
