@@ -1056,17 +1056,19 @@ def lesson_6(runs: Runs) -> str:
         "",
         f"1. **A year's head start.** When the rival integrates from the start (`duopoly`) we end "
         f"with {share_1[0]:.1f}% of the market's customers; when it integrates only in week 53 "
-        f"(`rival-integrates`), {share_1[1]:.1f}%. We are ahead in the second market on "
-        f"{ahead_1} of {SEEDS} seeds, and our own ARR differs by "
-        f"{gap(head_start, 'arr', 'rival-integrates:us', 'duopoly:us')} (median paired "
-        f"difference). The rival's head start costs us "
+        f"(`rival-integrates`), {share_1[1]:.1f}%. We hold more in the second market on "
+        f"{ahead_1} of {SEEDS} seeds"
         + (
-            "share more than money: "
-            if abs(paired(head_start, "arr", "rival-integrates:us", "duopoly:us")) < 5
-            else "share and money: "
+            f" (as many or more would come by chance with probability "
+            f"{sign_test(ahead_1, SEEDS):.2g}: the head start clearly costs us share)"
+            if sign_test(ahead_1, SEEDS) < 0.05
+            else f", no clearer than a coin toss (probability {sign_test(ahead_1, SEEDS):.2g})"
         )
-        + "market share is a ratio, and most of its movement is the rival growing faster, not "
-        "us shrinking.",
+        + f", and our own ARR differs by "
+        f"{gap(head_start, 'arr', 'rival-integrates:us', 'duopoly:us')} (median paired). The "
+        f"rival's own ARR differs by {gap(head_start, 'arr', 'rival-integrates:rival', 'duopoly:rival')}: "
+        "the timing of its integration moves its numbers far more than ours. Market share is a "
+        "ratio, and most of its movement is the rival growing faster, not us shrinking.",
         f"2. **Integrate or discount?** Against `duopoly` (our share {cust['duopoly']:.1f}% of "
         f"customers, {arr['duopoly']:.1f}% of ARR), integrating gives {cust['we-integrate']:.1f}% "
         f"and {arr['we-integrate']:.1f}%, a 25% discount {cust['we-discount']:.1f}% and "

@@ -44,7 +44,9 @@ def test_the_estimate_covers_a_real_run_without_doubling_it(prospects, ties, wee
     that it refuses runs this machine could hold. Measured alongside (and on 1M x 8, 1M x 32,
     200k x 200 ties: 248, 644, 704 MB against estimates of 300, 780, 836 MB; 10^6 bytes): 400k x
     8 ties 102 MB (estimate 126 MB), 400k x 0 ties 49 MB (62 MB), 100k x 60 ties 117 MB (143
-    MB), 50k x 8 ties 17 MB (25 MB)."""
+    MB), 50k x 8 ties 17 MB (25 MB). Since markets hold several firms (their shared owner array,
+    the decay's per-prospect factors): 400k x 0 ties 61-62.5 MB, so 140 bytes per prospect
+    (estimate 66 MB); 1M x 8 ties 248 MB (estimate 310 MB)."""
     levers = {"market.prospects": prospects, "market.ties_per_prospect": ties}
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, json.dumps(levers), str(weeks)],

@@ -72,3 +72,40 @@ def test_explain_command_refuses_a_market_against_a_scenario_and_a_stranger_firm
     many = runner.invoke(main, ["explain", "duopoly", "price-war", "--out", str(tmp_path / "c")])
     assert many.exit_code == 2 and "--group firm" in many.output
     assert not (tmp_path / "c").exists()
+
+
+def test_a_reorganisation_and_the_market_are_explained_as_wholes():
+    """A firm that reorganises in one market and not the other differs in one value (its
+    reorganisation, present or not), and keys of the market's own sections move for every firm
+    together; both run without a half-built market."""
+    from gtmsim.experiments.plan import load_unit
+
+    duopoly, later = load_unit("duopoly"), load_unit("rival-integrates")
+    keys = list(differing(duopoly, later))
+    assert "firms.rival.reorganise" in keys
+    assert not any(k.startswith("firms.rival.reorganise.") for k in keys)
+    base = _market("base", us=load_scenario("separate"), rival=later.firms["rival"])
+    goal = _market("goal", us=load_scenario("separate"), rival=duopoly.firms["rival"])
+    bigger = MarketScenario(
+        name="bigger",
+        firms={n: with_levers(s, {"market.prospects": 5_000}) for n, s in base.firms.items()},
+    )
+    groups = groups_for(list(differing(base, bigger)), PRACTICES, ["us", "rival"])
+    assert list(groups) == ["the market"]
+    assert sorted(groups["the market"]) == [
+        "firms.rival.market.prospects",
+        "firms.us.market.prospects",
+    ]
+    grouping = {"us": ("firms.us.",), "rival": ("firms.rival.",)}
+    result = explain(base, goal, SEEDS[:2], 20, ["cum_wins"], grouping, firm="us")
+    assert result.names == ["rival"]
+
+
+def test_names_with_a_colon_are_refused(tmp_path):
+    from gtmsim.model.market_files import load_market
+    from gtmsim.model.scenario_files import ScenarioError
+
+    path = tmp_path / "m.toml"
+    path.write_text('[firms."a:b"]\nextends = "separate"\n')
+    with pytest.raises(ScenarioError, match="holds ':'"):
+        load_market(path)

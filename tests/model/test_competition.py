@@ -4,9 +4,9 @@ deals and customers, and the books still balance firm by firm.
 
 Tolerances come from 20 other seeds (100-119, two `separate` firms in the default 20,000-prospect
 market, 104 weeks): a firm's end-of-run share of the market's customers has a seed-to-seed sd of
-3.0 points when the firms are identical, and the paired change (the same seed with one lever of
-firm b moved) averages +7.2 (sd 2.3) for integrating, +4.2 (sd 2.2) for twice the budget, +5.1
-(sd 2.3) for a 20% lower price and -5.0 (sd 1.6) for a 25% higher one.
+2.3 points when the firms are identical (2.9 over seeds 1-30), and the paired change (the same
+seed with one lever of firm b moved) averages +7.6 (sd 2.6) for integrating, +4.2 (sd 2.7) for
+twice the budget, +5.0 (sd 2.5) for a 20% lower price and -5.4 (sd 2.4) for a 25% higher one.
 """
 
 from __future__ import annotations
@@ -95,13 +95,14 @@ def test_rivals_with_no_budget_and_no_base_change_nothing_for_us():
 
 
 def test_symmetric_firms_split_the_market_evenly_within_noise():
-    """Two identical firms: firm b's mean share over 10 seeds is 50% within 4 standard errors
-    (seed-to-seed sd 3.0 points, so the band is about +-3.8 points), and neither firm's place in
-    the market (first or second) is a lasting advantage."""
+    """Two identical firms: firm b's mean share over 10 seeds is 50% within 4 standard errors,
+    the standard error taken from the spread measured on seeds 100-119 (sd 2.3 points, so the
+    band is +-2.9 points), and neither firm's place in the market (first or second) is a
+    lasting advantage; the shares do vary from seed to seed (a broken split would not)."""
     shares = _shares(())
-    standard_error = shares.std(ddof=1) / np.sqrt(len(shares))
-    assert abs(shares.mean() - 50.0) < 4 * standard_error
-    assert 0.5 < standard_error < 2.5  # the spread is that of noise, not of a broken split
+    measured_sd = 2.3
+    assert abs(shares.mean() - 50.0) < 4 * measured_sd / np.sqrt(len(shares))
+    assert np.ptp(shares) > 1.0
     assert shares.min() > 40 and shares.max() < 60
 
 
@@ -119,7 +120,7 @@ def test_one_lever_moves_share_its_way(lever, direction):
     """A firm identical to its rival but for one lever wins (or loses) customer share in that
     lever's direction: the paired change of firm b's share over 10 seeds is on the lever's side
     of 0 by more than 2.5 of its standard errors (one-sided p < 0.02 if the lever did nothing;
-    expected 6 to 10 standard errors from the measured effects)."""
+    expected 5 to 9 standard errors from the measured effects)."""
     assert load_scenario("separate").marketing.annual_budget == 1_000_000.0
     change = _shares(lever) - _shares(())
     t = change.mean() / (change.std(ddof=1) / np.sqrt(len(change)))

@@ -21,8 +21,9 @@ from gtmsim.model.market_scenario import MarketScenario
 from gtmsim.model.scenario import Scenario
 from gtmsim.model.scenario_files import ScenarioError
 
-#: Bytes per prospect of the population arrays and the week's temporaries (measured: 110-120).
-BYTES_PER_PROSPECT = 130
+#: Bytes per prospect of the population arrays and the week's temporaries (measured: 110-120;
+#: 152 at 400k prospects without ties once the market was shared by firms, December 2026).
+BYTES_PER_PROSPECT = 140
 #: Bytes per prospect of each further firm's view of the market (its awareness, trust, lead and
 #: contract arrays, and its marketing's targeting weights; measured: 130 at 1M prospects, 3 firms).
 BYTES_PER_FIRM_PROSPECT = 150

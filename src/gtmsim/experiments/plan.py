@@ -53,6 +53,12 @@ def plan_runs(
     ScenarioError if two results would share a name."""
     loaded = [load_unit(s) for s in scenarios]
     labels = [label for unit in loaded for label in as_market(unit).labels]
+    colon = [unit.name for unit in loaded if isinstance(unit, Scenario) and ":" in unit.name]
+    if colon:
+        raise ScenarioError(
+            f"scenario name {colon[0]!r} holds ':', which results use between a market and its "
+            'firm (market:firm); give it a name with "-" or "_" instead (name = "...").'
+        )
     if len(set(labels)) != len(labels):
         raise ScenarioError(
             f"two scenarios share the name {sorted({n for n in labels if labels.count(n) > 1})}; "

@@ -21,6 +21,11 @@ PRACTICES: dict[str, tuple[str, ...]] = {
     "cross-skilling": ("organisation.cross_skilling",),
 }
 OTHER = "other levers"
+#: Optional parameter groups compared and set as one value (present or None).
+WHOLE = ("reorganise",)
+#: Sections of a market's scenarios that are the market's, the same for every firm.
+SHARED = ("market.", "competition.", "simulation.")
+MARKET = "the market"
 
 
 def flatten(data: dict, prefix: str = "") -> dict[str, object]:
@@ -37,14 +42,17 @@ def flatten(data: dict, prefix: str = "") -> dict[str, object]:
 
 def parameters(unit: Scenario | MarketScenario) -> dict[str, object]:
     """Every parameter of a scenario as dotted keys, or of a market as ``firms.NAME.key``."""
-    exclude = {"name", "description"}
     if isinstance(unit, MarketScenario):
         return {
             f"firms.{firm}.{key}": value
             for firm, scenario in unit.firms.items()
-            for key, value in flatten(scenario.model_dump(exclude=exclude)).items()
+            for key, value in parameters(scenario).items()
         }
-    return flatten(unit.model_dump(exclude=exclude))
+    data = unit.model_dump(exclude={"name", "description"})
+    # an optional group (a reorganisation, or none) differs as a whole: setting one of its keys
+    # where the other has none would have nothing to set it in
+    whole = {key: data.pop(key) for key in WHOLE if key in data}
+    return {**flatten(data), **whole}
 
 
 def differing(
@@ -102,11 +110,18 @@ def groups_for(
 ) -> dict[str, list[str]]:
     """The groups of differing ``keys`` (:func:`group_keys`). For two markets (``firms``
     given) a grouping whose prefixes do not name a firm applies to each firm
-    (:func:`firm_grouping`), and a firm's group in which the two do not differ is left out."""
+    (:func:`firm_grouping`), a firm's group in which the two do not differ is left out, and
+    the market's own sections (market, competition, simulation) form one group of their own
+    (:data:`MARKET`): they are every firm's, so they change for all firms together."""
     if firms is None:
         return group_keys(keys, grouping)
+    shared = [k for k in keys if k.split(".", 2)[-1].startswith(SHARED)]
+    own = [k for k in keys if k not in shared]
     if grouping is not None and not all(
         prefix.startswith("firms.") for prefixes in grouping.values() for prefix in prefixes
     ):
         grouping = firm_grouping(grouping, firms)
-    return {name: found for name, found in group_keys(keys, grouping).items() if found}
+    groups = {name: found for name, found in group_keys(own, grouping).items() if found}
+    if shared:  # the market changes for every firm at once, so its keys move together
+        groups[MARKET] = shared
+    return groups

@@ -38,6 +38,9 @@ YEAR = int(WEEKS_PER_YEAR)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+#: Mixed into the run's key for the draws of switching to a rival at renewal (their own
+#: sequence, independent of the churn and expansion draws).
+SWITCHING_KEY = 0x5DEECE66D
 
 
 def renewal_uniforms(key: int, prospects: np.ndarray, renewal: np.ndarray, draw: int) -> np.ndarray:
@@ -108,13 +111,17 @@ class CustomerBase:
         for segment, share in enumerate(shares):
             if share <= 0:
                 continue
-            members = np.flatnonzero((pop.segment == segment) & (pop.buyers.owner < 0))
+            members = np.flatnonzero(pop.segment == segment)
+            free = pop.buyers.owner[members] < 0  # not yet a customer of an earlier firm
             fit = pop.fit[members]
-            mean_fit = fit.mean() if len(fit) else 0.0
+            mean_fit = fit[free].mean() if free.any() else 0.0
             # fit-weighted, or uniform where every fit is (numerically) zero
             weight = fit / mean_fit if mean_fit > 0 else np.ones(len(fit))
             chance = np.minimum(1.0, share * weight)
-            chosen.append(members[self.stream.random(len(members)) < chance])
+            # one number per member of the segment, taken or not, so this firm's draws do not
+            # depend on the bases of the firms drawn before it
+            drawn = self.stream.random(len(members)) < chance
+            chosen.append(members[drawn & free])
         customers = np.sort(np.concatenate(chosen))
         self.installed = len(customers)  # customers at week 0
         # whole weeks, at least one: a customer bought in week 0 or later was won in the run
@@ -228,7 +235,8 @@ class CustomerBase:
                 (rival, competition.switching_odds * rival.population.trust[due] * relative)
             )
         total = np.sum([pull for _, pull in pulls], axis=0)
-        draw = renewal_uniforms(self.key, due, renewal, 2)
+        # a key of its own: the churn draw of the next renewal uses the counter 2 * renewal
+        draw = renewal_uniforms(self.key ^ SWITCHING_KEY, due, renewal, 0)
         to_rival = np.full(len(due), -1, dtype=np.int64)
         threshold = np.zeros(len(due))
         for rival, pull in pulls:

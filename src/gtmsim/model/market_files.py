@@ -83,6 +83,13 @@ def load_market(name_or_path: str | Path) -> MarketScenario:
             f"{path}: {len(firms)} firms, but a market holds at most {MAX_FIRMS}; remove "
             f"{len(firms) - MAX_FIRMS} of [firms.{'], [firms.'.join(firms)}]."
         )
+    named = [str(data.get("name", path.stem)), *firms]
+    with_colon = [name for name in named if ":" in name]
+    if with_colon:
+        raise ScenarioError(
+            f"{path}: the name {with_colon[0]!r} holds ':', which results use between a market "
+            "and its firm (market:firm); rename it with '-' or '_' instead."
+        )
     resolved = {name: _firm_data(path, name, table) for name, table in firms.items()}
     first = next(iter(resolved.values()))
     shared = {

@@ -60,8 +60,8 @@ def draw_all(folder: Path, fmt: str = "png", dpi: int = 150) -> list[Path]:
         "funnel": lambda: plot_funnel(timeseries),
         "spend": lambda: plot_spend(timeseries),
     }
-    if summary["scenario"].nunique() > 1:
-        pairs = paired_baselines(scenarios_in(summary))
+    pairs = paired_baselines(scenarios_in(summary))
+    if any(pairs.values()):  # something is compared with a baseline
         figures["differences"] = lambda: plot_differences(summary, pairs)
     if markets_in(scenarios_in(summary)):
         figures["market"] = lambda: plot_market_shares(timeseries)

@@ -19,7 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from gtmsim.experiments.comparison import COMPARED, INTERVAL, comparison_table, paired_baselines
+from gtmsim.experiments.comparison import (
+    COMPARED,
+    INTERVAL,
+    comparison_table,
+    firm_of,
+    paired_baselines,
+)
 from gtmsim.model.kpis import KPIS, acts_on
 from gtmsim.model.scenario_files import field_info, inert_when
 from gtmsim.outputs.figures import draw_all
@@ -121,6 +127,15 @@ def by_practice(keys: list[str]) -> str:
     return ", ".join(named)
 
 
+def explain_command(base: str, name: str) -> str:
+    """The `gtmsim explain` command that decomposes ``name`` against ``base``: for firms in
+    markets (``market:firm``), the two markets and ``--firm``."""
+    a, b = firm_of(base), firm_of(name)
+    if a and b and a[1] == b[1]:
+        return f"gtmsim explain {a[0]} {b[0]} --firm {a[1]}"
+    return f"gtmsim explain {base} {name}"
+
+
 def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) -> str:
     """One comparison in words: medians, the paired difference, and the levers that changed."""
     row, unit = rows.loc[name], rows.loc[name, "unit"]
@@ -147,7 +162,7 @@ def verdict(kpi: str, name: str, base: str, rows: pd.DataFrame, params: dict) ->
         if keys:
             return (
                 f"{text}. The practices and parameters that act on it and differ: {keys} "
-                f"(`gtmsim explain {base} {name}` measures how much of it each carries).{note}"
+                f"(`{explain_command(base, name)}` measures how much of it each carries).{note}"
             )
         return (
             f"{text}, yet none of the parameters that act on it directly differ: the difference "
@@ -361,7 +376,8 @@ def write_report(folder: Path) -> list[Path]:
     wanted = [
         name
         for name in FIGURES
-        if (name != "differences" or len(names) > 1) and (name != "market" or markets_in(names))
+        if (name != "differences" or any(paired_baselines(names).values()))
+        and (name != "market" or markets_in(names))
     ]
     figures = {name: folder / "figures" / f"{name}.png" for name in wanted}
     if not all(path.is_file() for path in figures.values()):
