@@ -198,10 +198,15 @@ def build(meta: dict[str, Any], summary: pd.DataFrame) -> list[Block]:
             "p",
             f"How to read the numbers: *median [{PERCENT} interval]* over the seeds; the "
             f"interval holds the middle {PERCENT} of the runs (how much runs vary, not a margin of "
-            f"error). Differences are the per-seed % change against **{base}**, the baseline "
-            "(a firm in a market against the same firm in the first market); "
-            f"*clearly* higher or lower means the {PERCENT} interval of these changes excludes "
-            "zero.",
+            "error). "
+            + (
+                f"Differences are the per-seed % change against **{base}**, the baseline (a "
+                "firm in a market against the same firm in the first market); *clearly* higher "
+                f"or lower means the {PERCENT} interval of these changes excludes zero."
+                if any(paired_baselines(names).values())
+                else "The firms of one market are rivals, not alternatives, so none is compared "
+                "with another; compare two markets to pair each firm with itself."
+            ),
         ),
     ]
     if not meta.get("complete", True):
@@ -313,6 +318,8 @@ ul { padding-left: 1.3rem; } li { margin: .35rem 0; }
 @media print { body { margin: 0; padding: 0; max-width: none; font-size: 10pt; }
   h2, h3 { break-after: avoid; } h2 ~ h2 { break-before: page; } li { break-inside: avoid; }
   td.r { white-space: normal; } #figures, figure { page: figures; break-inside: avoid; }
+  table { font-size: 8.5pt; } th, td { padding: .2rem .3rem; }
+  th, td, .interval { overflow-wrap: anywhere; white-space: normal; }
   figure.wide { width: auto; left: 0; transform: none; }
   figure img { width: auto; max-width: 100%; max-height: 165mm; }
   figure.wide { margin: .4rem 0; } figure.wide img { max-height: 76mm; }
