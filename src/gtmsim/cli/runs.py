@@ -72,7 +72,8 @@ def run_and_save(
 def run(scenarios: tuple[str, ...], **options) -> None:
     """Run one or more SCENARIOS over many seeds and print a KPI table.
 
-    SCENARIOS are .toml files or names of shipped scenarios (default: separate). Several
+    SCENARIOS are .toml files or names of shipped scenarios (default: separate), or markets
+    of several firms (scenarios/markets/: each firm's results are named market:firm). Several
     scenarios run on the same seeds, so their differences are paired. Results go to a
     folder with manifest.json, timeseries.csv and summary.csv.
 
@@ -81,6 +82,7 @@ def run(scenarios: tuple[str, ...], **options) -> None:
       gtmsim run                              # the separate organisation, 10 seeds
       gtmsim run separate integrated --seeds 20
       gtmsim run my-plan.toml --weeks 52 --out results/my-plan
+      gtmsim run duopoly                      # two firms in one market
     """
     out_dir = run_and_save(scenarios or RUN_SCENARIOS, **options)
     console.print(f"Results: {shown(str(out_dir))}", highlight=False)
@@ -94,11 +96,14 @@ def compare(scenarios: tuple[str, ...], **options) -> None:
 
     The first scenario is the baseline; every other one is compared with it seed by seed
     (common random numbers), so the differences are paired. Default: separate integrated.
+    With markets of several firms, each firm is compared with the same firm in the first
+    market, and the tables add market share and share of voice.
 
     \b
     Examples:
       gtmsim compare                                   # separate vs integrated, 20 seeds
       gtmsim compare separate integrated growth-team --seeds 40
+      gtmsim compare duopoly rival-integrates          # two markets of two firms
     """
     from gtmsim.outputs.figures import draw_all
     from gtmsim.outputs.report import write_report
