@@ -167,8 +167,7 @@ def explain_command(
     from gtmsim.experiments.plan import load_unit
     from gtmsim.experiments.runner import replicate_seeds
     from gtmsim.model.kpis import HEADLINE, SUMMARY
-    from gtmsim.model.market_scenario import MarketScenario
-    from gtmsim.model.scenario import resized
+    from gtmsim.model.market_scenario import MarketScenario, resized_unit
     from gtmsim.outputs import explain_report as report
     from gtmsim.outputs.figures import save_figure
     from gtmsim.outputs.plots import explain as plots
@@ -187,7 +186,7 @@ def explain_command(
     seed_list = replicate_seeds(base.simulation.base_seed, seeds)
     weeks = weeks or base.simulation.weeks
     if prospects:
-        base, goal = (_resized(unit, prospects, resized) for unit in (base, goal))
+        base, goal = (resized_unit(unit, prospects) for unit in (base, goal))
     markets = [isinstance(unit, MarketScenario) for unit in (base, goal)]
     if any(markets) and not all(markets):
         raise click.UsageError(
@@ -232,7 +231,6 @@ def explain_command(
     executor = workers_that_fit([base, goal], runs, weeks, workers, "This explanation")
     if base.name == goal.name:
         goal = goal.model_copy(update={"name": f"{goal.name} (target)"})
-    shown_base, shown_goal = result_names(base, goal, firm)
     out_dir = out or default_out_dir(["explain", base.name, goal.name])
     prepare_out_dir(out_dir, PRODUCTS, overwrite)
     with progress_bar(errors) as progress:
@@ -264,7 +262,7 @@ def explain_command(
     start = {k: result.start_value(k) for k in kpis}
     figures = [
         save_figure(
-            plots.plot_waterfall(contributions, start, shown_base, shown_goal),
+            plots.plot_waterfall(contributions, start, result.baseline, result.target),
             out_dir / "explain-waterfall.png",
         ),
         save_figure(
@@ -272,12 +270,12 @@ def explain_command(
             out_dir / "explain-interactions.png",
         ),
         save_figure(
-            plots.plot_adoption_path(path, by, start[by], shown_base),
+            plots.plot_adoption_path(path, by, start[by], result.baseline),
             out_dir / "explain-path.png",
         ),
     ]
     blocks = report.build(
-        shown_base, shown_goal, len(seed_list), contributions, interactions, alone, path, by
+        result.baseline, result.target, len(seed_list), contributions, interactions, alone, path, by
     )
     report.write_explain_report(out_dir, blocks)
     console.print(
@@ -285,26 +283,6 @@ def explain_command(
         f"report.html; figures: {', '.join(f.name for f in figures)})",
         highlight=False,
     )
-
-
-def _resized(unit, prospects: int, resized):
-    """A scenario, or every firm of a market, in a market of ``prospects``."""
-    from gtmsim.model.market_scenario import MarketScenario
-
-    if isinstance(unit, MarketScenario):
-        firms = {name: resized(s, prospects) for name, s in unit.firms.items()}
-        return unit.model_copy(update={"firms": firms})
-    return resized(unit, prospects)
-
-
-def result_names(base, goal, firm: str | None) -> tuple[str, str]:
-    """How the explanation names the two: scenario names, or ``market:firm`` for markets."""
-    from gtmsim.model.market_scenario import MarketScenario
-
-    if isinstance(base, MarketScenario):
-        firm = firm or next(iter(base.firms))
-        return f"{base.name}:{firm}", f"{goal.name}:{firm}"
-    return base.name, goal.name
 
 
 def print_tables(result, contributions, interactions, alone, path, by, lower_is_better) -> None:

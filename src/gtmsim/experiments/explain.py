@@ -37,7 +37,6 @@ from gtmsim.experiments.practices import (  # noqa: F401  (re-exported)
     OTHER,
     PRACTICES,
     differing,
-    firm_grouping,
     flatten,
     group_keys,
     groups_for,

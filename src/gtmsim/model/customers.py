@@ -142,15 +142,10 @@ class CustomerBase:
         for week_of_year in np.unique(slot):
             self.renewals[int(week_of_year)].append(joined[slot == week_of_year])
 
-    def step(self) -> None:
-        """End of the week: renewals (:meth:`renew_due`), then the books (:meth:`book_week`).
-        In a market of several firms every firm renews before any books its week, so a customer
-        who switches is in its new firm's ARR the week it switches."""
-        self.renew_due()
-        self.book_week()
-
     def renew_due(self) -> None:
-        """Put new customers on the renewal calendar, then renew or churn the contracts whose
+        """End of the week, first part (then :meth:`book_week`; in a market every firm renews
+        before any books its week, so a customer who switches is in its new firm's ARR the week
+        it switches): put new customers on the renewal calendar, then renew or churn the contracts whose
         anniversary this is."""
         self.schedule(self.firm.population.drain_joined())
         self.renew(self.firm.week)

@@ -197,10 +197,6 @@ class GrowthModel(mesa.Model):
         self._row = firms[0].rows[-1]
         self.datacollector.collect(self)
 
-    def return_to_nurture(self, prospects: np.ndarray | int) -> None:
-        """The focal firm hands leads back to marketing's nurture (see :meth:`Firm.return_to_nurture`)."""
-        self.firms[0].return_to_nurture(prospects)
-
     def run(self, weeks: int | None = None) -> None:
         """Run ``weeks`` steps (default: the scenario's ``simulation.weeks``)."""
         for _ in range(weeks if weeks is not None else self.params.simulation.weeks):

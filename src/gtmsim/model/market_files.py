@@ -38,6 +38,7 @@ from gtmsim.model.scenario_files import (
     describe_error,
     expand_reorganise,
     find_scenario,
+    leaf_paths,
     load_scenario,
     read_toml,
     resolve,
@@ -146,17 +147,8 @@ def _firm_data(path: Path, name: str, table: dict[str, Any]) -> tuple[dict[str, 
         )
     base, origin = resolve(parent_path)
     base.pop("name", None)  # the firm is named by its key in the market file
-    origin.update({key: path for key in _paths(table)})
+    origin.update({key: path for key in leaf_paths(table)})
     return deep_merge(base, table), origin
-
-
-def _paths(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    found = []
-    for key, value in data.items():
-        found.append((*prefix, key))
-        if isinstance(value, dict):
-            found += _paths(value, (*prefix, key))
-    return found
 
 
 def _check_agrees(

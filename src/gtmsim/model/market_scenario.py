@@ -114,6 +114,17 @@ def with_market_levers(
     return MarketScenario(name=name or market.name, description=market.description, firms=firms)
 
 
+def resized_unit(unit: Scenario | MarketScenario, prospects: int) -> Scenario | MarketScenario:
+    """A scenario, or every firm of a market, in a market of ``prospects``
+    (:func:`gtmsim.model.scenario.resized`: each company scaled with it)."""
+    from gtmsim.model.scenario import resized
+
+    if isinstance(unit, MarketScenario):
+        firms = {name: resized(scenario, prospects) for name, scenario in unit.firms.items()}
+        return unit.model_copy(update={"firms": firms})
+    return resized(unit, prospects)
+
+
 def as_market(unit: Scenario | MarketScenario) -> MarketScenario:
     """``unit`` as a market (a scenario is the market of its one firm)."""
     return unit if isinstance(unit, MarketScenario) else MarketScenario.alone(unit)

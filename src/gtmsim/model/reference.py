@@ -6,12 +6,11 @@ and a test fails when that copy is stale.
 
 from __future__ import annotations
 
-from types import UnionType
-from typing import Union, get_args, get_origin
+from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
-from gtmsim.model.parameters.base import bounds
+from gtmsim.model.parameters.base import bounds, held_type
 from gtmsim.model.scenario import Scenario
 
 HEADER = """# Scenario reference
@@ -54,12 +53,11 @@ def _section(
     nested: list[tuple[type[BaseModel], str, str]] = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        if get_origin(annotation) in (Union, UnionType):  # optional: the group it may hold
-            held = next(a for a in get_args(annotation) if a is not type(None))
-            if isinstance(held, type) and issubclass(held, BaseModel):
-                doc = (held.__doc__ or "").replace("``", "`")
-                nested.append((held, name if not path else f"{path}.{name}", doc))
-                continue
+        held = held_type(annotation)  # an optional group: the group it may hold
+        if held is not annotation and isinstance(held, type) and issubclass(held, BaseModel):
+            doc = (held.__doc__ or "").replace("``", "`")
+            nested.append((held, name if not path else f"{path}.{name}", doc))
+            continue
         if get_origin(annotation) is dict:
             value_type = get_args(annotation)[1]
             if isinstance(value_type, type) and issubclass(value_type, BaseModel):

@@ -186,10 +186,11 @@ class SalesRep(mesa.Agent):
         odds = self.odds(self.params.win_odds, prospect) * self.effective_skill * firm.price_odds
         kpis = firm.kpis
         buys = odds_to_probability(odds)
-        pulls = [(rival, rival.pull(prospect.index)) for rival in firm.rivals]
-        rival_odds = sum(pull for _, pull in pulls)
+        trusted = [(r, pull) for r in firm.rivals if (pull := r.pull(prospect.index)) > 0]
+        rival_odds = sum(pull for _, pull in trusted)
+        won = buys if not trusted else buys * odds / (odds + rival_odds)
         draw = self.stream.random()
-        if draw < (buys if rival_odds == 0 else buys * odds / (odds + rival_odds)):
+        if draw < won:
             prospect.buy()
             kpis.record_win(prospect.deal_value * firm.price, week - deal.opened_week)
             firm.organisation.report_win(prospect)
@@ -198,8 +199,7 @@ class SalesRep(mesa.Agent):
         kpis.record_loss()
         if draw >= buys:  # no decision
             return
-        threshold = buys * odds / (odds + rival_odds)
-        trusted = [(rival, pull) for rival, pull in pulls if pull > 0]
+        threshold = won
         for rival, pull in trusted:  # the same draw picks the rival (the last if rounding)
             threshold += buys * pull / (odds + rival_odds)
             if draw < threshold or rival is trusted[-1][0]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from gtmsim.model.parameters.base import bounds
+from gtmsim.model.parameters.base import bounds, held_type
 from gtmsim.model.scenario import Scenario
 
 #: How many files an ``extends`` chain may go through (a longer one is almost surely a mistake).
@@ -104,13 +103,14 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _leaf_paths(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def leaf_paths(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key path of nested ``data`` (tables and their keys), e.g. ("market", "prospects")."""
     paths = []
     for key, value in data.items():
         path = (*prefix, key)
         paths.append(path)
         if isinstance(value, dict):
-            paths += _leaf_paths(value, path)
+            paths += leaf_paths(value, path)
     return paths
 
 
@@ -130,7 +130,7 @@ def resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], d
     data = read_toml(path)
     parent_name = data.pop("extends", None)
     data.setdefault("name", path.stem)
-    origin = {p: path for p in _leaf_paths(data)}
+    origin = {p: path for p in leaf_paths(data)}
     if parent_name is None:
         return data, origin
     if not isinstance(parent_name, str):
@@ -213,8 +213,7 @@ def field_info(loc: tuple) -> tuple[type[BaseModel] | None, Any]:
             return model, None
         info = model.model_fields[part]
         annotation = info.annotation
-        if get_origin(annotation) in (Union, UnionType):  # optional: the model it may hold
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        annotation = held_type(annotation)  # optional: the model it may hold
         if get_origin(annotation) is dict:
             annotation = get_args(annotation)[1]
             expect_key = True

@@ -8,7 +8,8 @@ documentation cannot drift from the code.
 
 from __future__ import annotations
 
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +68,13 @@ def param(
         strict=True if isinstance(default, bool) else None,  # "yes" or 1 is not a boolean
         json_schema_extra=extra,
     )
+
+
+def held_type(annotation: Any) -> Any:
+    """The type an optional annotation (``X | None``) holds when set; any other as it is."""
+    if get_origin(annotation) in (Union, UnionType):
+        return next(a for a in get_args(annotation) if a is not type(None))
+    return annotation
 
 
 def weekly_rate_from_annual(annual_loss: float) -> float:

@@ -34,9 +34,7 @@ def plot_market_shares(timeseries: pd.DataFrame) -> Figure:
     markets = markets_in(scenarios_in(timeseries))
     if not markets:
         raise ValueError("these results hold no firm in a market of several; nothing to draw")
-    firms = list(
-        dict.fromkeys(name.partition(":")[2] for names in markets.values() for name in names)
-    )
+    firms = list(dict.fromkeys(firm_of(name)[1] for names in markets.values() for name in names))
     colour = {firm: OKABE_ITO[i % len(OKABE_ITO)] for i, firm in enumerate(firms)}
     columns = len(markets)
     fig = Figure(figsize=(5.0 * columns + 1.0, 7.2), layout="constrained")
@@ -47,7 +45,7 @@ def plot_market_shares(timeseries: pd.DataFrame) -> Figure:
             ax = axes[row][col]
             q = quantiles(frame, column)
             for name in names:
-                firm = name.partition(":")[2]
+                firm = firm_of(name)[1]
                 part = q.loc[name]
                 ax.fill_between(
                     part.index, part["low"], part["high"], color=colour[firm], alpha=0.18, lw=0
