@@ -28,12 +28,14 @@ class FriendlyGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # --help, usage errors, Ctrl-C: click's own handling
         except Exception as err:
+            from gtmsim.classroom.game.errors import GAME_ERRORS
             from gtmsim.experiments.executors import ExecutorError
             from gtmsim.experiments.store import StoreError
             from gtmsim.model.scenario_files import ScenarioError  # late: --help stays instant
             from gtmsim.outputs.results import ResultsError
 
-            if not isinstance(err, ScenarioError | ResultsError | StoreError | ExecutorError):
+            known = (ScenarioError, ResultsError, StoreError, ExecutorError, *GAME_ERRORS)
+            if not isinstance(err, known):
                 raise
             errors.print(f"[bold red]Error:[/] {shown(err)}", highlight=False, soft_wrap=True)
             sys.exit(2)

@@ -197,6 +197,9 @@ class CustomerBase:
         normal = ndtri(renewal_uniforms(self.key, renewed, renewal[stays], 1))
         factor = (1.0 + self.expansion[segment]) * np.exp(sd * normal - sd * sd / 2)
         before = pop.arr[renewed]
+        if self.firm.price_changes:  # each contract moves to today's price at its renewal
+            signed = pop.bought_week[renewed] + (renewal[stays] - 1) * YEAR
+            factor = factor * (self.firm.price / self.firm.price_at(signed))
         change = before * (factor - 1.0)
         pop.arr[renewed] = before + change
         book = self.firm.kpis

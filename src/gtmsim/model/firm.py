@@ -93,9 +93,13 @@ class Firm:
         self.price = params.pricing.price
         self.price_odds = population.price_odds
         self.price_churn_odds = self.price**competition.price_churn_elasticity
+        #: (week, price) of each change of price during the run (:meth:`reprice`)
+        self.price_changes: list[tuple[int, float]] = []
         #: whose customer each prospect is (-1: nobody's), the market's array
         self.owner = population.buyers.owner
         self.rows: list[dict[str, float]] = []
+        #: one-off costs (currency) to book as sales cost in the coming week (:meth:`charge`)
+        self.charges = 0.0
         self.rivals: list[Firm] = []  # set by meet_rivals once the market is complete
         self.competing = False
         self._prospects: dict[int, Prospect] = {}
@@ -121,6 +125,29 @@ class Firm:
         firm alone in its market, and :attr:`competing`), read many times a week."""
         self.rivals: list[Firm] = [firm for firm in self.model.firms if firm is not self]
         self.competing = bool(self.rivals)
+
+    def reprice(self, price: float, week: int) -> None:
+        """From ``week`` on (called before that week's step) the firm charges ``price``
+        (multiplier on list prices): new contracts are signed at it, each existing contract
+        moves to it at its next renewal, and what price does to a buyer's odds of choosing the
+        firm and of leaving it follows at once."""
+        competition = self.params.competition
+        self.price_changes.append((week, price))
+        self.price = self.population.price = price
+        self.price_odds = self.population.price_odds = price**-competition.price_win_elasticity
+        self.price_churn_odds = price**competition.price_churn_elasticity
+
+    def charge(self, amount: float) -> None:
+        """Book a one-off go-to-market cost (a hiring fee, severance, a CRM project, training;
+        currency) as sales cost in the coming week, so that costs, CAC and payback include it."""
+        self.charges += amount
+
+    def price_at(self, weeks: np.ndarray) -> np.ndarray:
+        """The price the firm charged in each of ``weeks`` (before any change: its scenario's)."""
+        prices = np.full(len(weeks), self.params.pricing.price)
+        for week, price in self.price_changes:  # in the order they were made
+            prices[weeks >= week] = price
+        return prices
 
     def prospect(self, index: int) -> Prospect:
         """The Prospect agent over population row ``index`` as this firm's sales sees it,

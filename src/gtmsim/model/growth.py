@@ -162,6 +162,9 @@ class GrowthModel(mesa.Model):
             if plan is not None and week == plan.week:  # the firm reorganises from this week
                 firm.organisation.params = plan.organisation
             firm.kpis.start_week()
+            if firm.charges:  # one-off costs charged between weeks (a classroom game's)
+                firm.kpis.record_sales_cost(firm.charges)
+                firm.charges = 0.0
             firm.team.step(week)
             if week == firm.params.sales.headcount_cut_week:
                 firm.team.cut_headcount(firm.params.sales.headcount_cut_fraction)

@@ -128,6 +128,14 @@ class MarketingDepartment(mesa.Agent):
             book.record_exposures(len(idx), len(engaged))
             self.capture_inquiries(engaged, c)
 
+    def replan(self, annual_budget: float, shares: np.ndarray) -> None:
+        """From this week spend ``annual_budget`` (currency/year) split as ``shares`` (one per
+        channel, summing to 1): the new plan, from which a revenue goal retargets. What was
+        spent before still carries over (adstock)."""
+        self.params = self.params.model_copy(update={"annual_budget": annual_budget})
+        self.planned_share = np.asarray(shares, dtype=float).copy()
+        self.channel_share = self.planned_share.copy()
+
     def update_targeting(self) -> None:
         """Recompute the targeting weights after the segment focus moved.
 

@@ -78,6 +78,32 @@ class SalesTeam:
             leaving += reps[len(reps) - round(fraction * len(reps)) :]
         self._remove(leaving)
 
+    def set_headcount(self, reps: dict[int, int], week: int) -> tuple[int, int]:
+        """Aim at ``reps`` per territory (segment index -> reps) from ``week``: a territory
+        short of it posts openings, filled after ``backfill_weeks`` (then ramping up like any
+        hire); one over it first withdraws openings not yet filled, then lets go its most
+        recently hired reps. Returns (openings posted, reps let go)."""
+        posted = let_go = 0
+        leaving: list[SalesRep] = []
+        for segment, target in reps.items():
+            employed = self.firm.reps_by_segment.get(segment, [])
+            pending = [opening for opening in self.openings if opening[1] == segment]
+            short = target - len(employed) - len(pending)
+            if short > 0:
+                self.openings += [(week + self.params.backfill_weeks, segment)] * short
+                posted += short
+            elif short < 0:
+                withdraw = min(-short, len(pending))
+                for opening in pending[len(pending) - withdraw :]:
+                    self.openings.remove(opening)
+                over = -short - withdraw
+                if over:
+                    leaving += employed[len(employed) - over :]
+                    let_go += over
+        if leaving:
+            self._remove(leaving)
+        return posted, let_go
+
     def _remove(self, leaving: list[SalesRep]) -> None:
         """``leaving`` hand back their work and go; ``firm.reps`` is rebuilt (also after hires)."""
         for rep in leaving:

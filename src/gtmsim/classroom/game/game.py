@@ -1,0 +1,352 @@
+"""A game folder and what the instructor and the teams do with it.
+
+Every action of the tournament is a method of :class:`Game`, so the command line, the pages
+and the tests all do the same thing: create a game from a market, submit a team's decisions,
+close a round (the market runs its weeks), undo the last round, read the scoreboard and export
+everything. The game's state is its file (:mod:`gtmsim.classroom.game.store`); the running
+market is rebuilt from it by replaying the closed rounds from the seed (checked against the
+stored results) whenever it is needed and not already in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import threading
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gtmsim.classroom.game.engine import GameEngine, GameSetup, game_market, replay, team_names
+from gtmsim.classroom.game.errors import DecisionsError, GameFileError
+from gtmsim.classroom.game.rules import Decisions, GameRules
+from gtmsim.classroom.game.scores import DEFAULT_WEIGHTS, MEASURES, scoreboard
+from gtmsim.classroom.game.store import GameStore
+from gtmsim.experiments.plan import load_unit
+from gtmsim.model.market_scenario import as_market
+
+#: Where ``export`` writes, inside the game folder.
+EXPORT_DIR = "export"
+
+
+class Game:
+    """The game in ``folder``: its file, setup and (rebuilt on demand) running market."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.store = GameStore.open(self.folder)
+        self.setup: GameSetup = self.store.setup()
+        self._engine: GameEngine | None = None
+        self._lock = threading.RLock()  # one action at a time (the server's threads)
+
+    # --- creating -----------------------------------------------------------------------------
+
+    @classmethod
+    def new(
+        cls,
+        folder: Path,
+        market: str,
+        teams: int | list[str] = 6,
+        computer_rivals: int = 2,
+        rounds: int = 8,
+        round_weeks: int = 13,
+        seed: int = 1,
+        prospects: int | None = None,
+        rules: GameRules | None = None,
+    ) -> Game:
+        """Create a game in ``folder`` from a market file or scenario (name or path)."""
+        source = as_market(load_unit(market))
+        names = team_names(teams)
+        game_market_, computers = game_market(
+            source, names, computer_rivals, rounds, round_weeks, prospects
+        )
+        setup = GameSetup(
+            game_market_, tuple(names), computers, rounds, round_weeks, seed, rules or GameRules()
+        )
+        GameStore.create(Path(folder), setup, source=market)
+        return cls(folder)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    @property
+    def rounds_closed(self) -> int:
+        return self.store.rounds_closed()
+
+    @property
+    def open_round(self) -> int | None:
+        """The round teams submit for now (1-based), or None when the game is over."""
+        closed = self.rounds_closed
+        return closed + 1 if closed < self.setup.rounds else None
+
+    def start_decisions(self, firm: str) -> Decisions:
+        """The decisions a firm starts the game with (its scenario's levers)."""
+        return Decisions.of(self.setup.market.firms[firm], self.setup.rules)
+
+    def current_decisions(self, team: str) -> Decisions:
+        """What ``team`` runs with now: its decisions of the last closed round, else its start."""
+        self.check_team(team)
+        for played in reversed(self.store.played()):
+            if team in played:
+                return played[team]
+        return self.start_decisions(team)
+
+    def submitted(self, team: str) -> Decisions | None:
+        """What ``team`` submitted for the open round, if anything."""
+        round_ = self.open_round
+        if round_ is None:
+            return None
+        entry = self.store.submissions(round_).get(team)
+        return entry[0] if entry else None
+
+    def check_team(self, team: str) -> None:
+        if team not in self.setup.teams:
+            raise DecisionsError(
+                f"there is no team {team!r} in this game; its teams are: "
+                f"{', '.join(self.setup.teams)}."
+            )
+
+    def team_of_code(self, code: str) -> str | None:
+        """The team whose join code is ``code`` (case and spaces ignored), or None."""
+        wanted = code.strip().upper()
+        return next((t for t, c in self.store.codes().items() if c == wanted), None)
+
+    def weights(self) -> dict[str, float]:
+        """The scoreboard's weights (the instructor's, else the defaults)."""
+        return self.store.meta("weights") or dict(DEFAULT_WEIGHTS)
+
+    def rows(self) -> dict[str, list[dict[str, float]]]:
+        """Every firm's stored weekly KPI rows (teams, then computer rivals)."""
+        rows: dict[str, list[dict[str, float]]] = {f: [] for f in self.setup.market.firms}
+        for _, firm, _, kpis in self.store.weeks():
+            rows[firm].append(kpis)
+        return rows
+
+    def scoreboard(self, weights: dict[str, float] | None = None, after_round: int | None = None):
+        """The scoreboard after ``after_round`` (default: the last closed), best first; empty
+        before the first round closes."""
+        after = self.rounds_closed if after_round is None else after_round
+        if after < 1:
+            return []
+        last_week = after * self.setup.round_weeks
+        rows = {firm: r[:last_week] for firm, r in self.rows().items()}
+        return scoreboard(rows, weights or self.weights())
+
+    def status(self) -> dict[str, Any]:
+        """Where the game stands: rounds, week, who has submitted for the open round."""
+        round_ = self.open_round
+        submitted = self.store.submissions(round_) if round_ else {}
+        return {
+            "rounds": self.setup.rounds,
+            "round_weeks": self.setup.round_weeks,
+            "rounds_closed": self.rounds_closed,
+            "open_round": round_,
+            "week": self.rounds_closed * self.setup.round_weeks,
+            "teams": list(self.setup.teams),
+            "computers": list(self.setup.computers),
+            "submitted": {team: submitted[team][1] for team in submitted},
+        }
+
+    # --- the teams' actions -------------------------------------------------------------------
+
+    def parse(self, team: str, changes: dict[str, Any], source: str) -> Decisions:
+        """``team``'s decisions with ``changes`` applied to what it runs with (or submitted),
+        checked against the game's rules; a one-paragraph error names the key and the fix."""
+        self.check_team(team)
+        base = self.submitted(team) or self.current_decisions(team)
+        allowed = list(Decisions.model_fields)
+        unknown = [key for key in changes if key not in allowed]
+        if unknown:
+            raise DecisionsError(
+                f"{source}: unknown decision {unknown[0]!r}. A decisions file sets any of: "
+                f"{', '.join(allowed)} (e.g. price = 0.9); the others keep their values."
+            )
+        data = {**base.model_dump(), **changes}
+        try:
+            decisions = Decisions.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            key = ".".join(str(x) for x in first["loc"])
+            field = Decisions.model_fields.get(str(first["loc"][0]))
+            meaning = f" ({field.description})" if field and field.description else ""
+            raise DecisionsError(
+                f"{source}: {key} = {first.get('input')!r}: {first['msg'].lower()}{meaning}."
+            ) from None
+        self.check_bounds(team, decisions, source)
+        return decisions
+
+    def check_bounds(self, team: str, decisions: Decisions, source: str) -> None:
+        """The game's limits: channels the firm has, budget, team size and price ranges."""
+        rules, start = self.setup.rules, self.start_decisions(team)
+        channels = list(start.channel_mix)
+        for name, share in decisions.channel_mix.items():
+            if name not in channels:
+                raise DecisionsError(
+                    f"{source}: channel_mix has {name!r}, which is not one of the firm's "
+                    f"channels: {', '.join(channels)}."
+                )
+            if not math.isfinite(share) or share < 0:
+                raise DecisionsError(f"{source}: channel_mix.{name} = {share}: must be >= 0.")
+        if sum(decisions.channel_mix.values()) <= 0:
+            raise DecisionsError(
+                f"{source}: channel_mix gives every channel 0: give at least one channel a "
+                "share (shares are relative, e.g. ads = 2, content = 1)."
+            )
+        most_budget = rules.max_budget_multiple * max(start.marketing_budget, 1.0)
+        if decisions.marketing_budget > most_budget:
+            raise DecisionsError(
+                f"{source}: marketing_budget = {decisions.marketing_budget:,.0f} is above this "
+                f"game's limit of {most_budget:,.0f} a year ({rules.max_budget_multiple:g} "
+                "times the starting budget)."
+            )
+        most_reps = math.floor(rules.max_reps_multiple * max(start.reps, 1))
+        if decisions.reps > most_reps:
+            raise DecisionsError(
+                f"{source}: reps = {decisions.reps} is above this game's limit of {most_reps} "
+                f"({rules.max_reps_multiple:g} times the starting team)."
+            )
+        if not rules.min_price <= decisions.price <= rules.max_price:
+            raise DecisionsError(
+                f"{source}: price = {decisions.price:g} is outside this game's range "
+                f"{rules.min_price:g} to {rules.max_price:g} (1 = list price)."
+            )
+
+    def submit(self, team: str, changes: dict[str, Any], source: str = "decisions") -> Decisions:
+        """Record ``team``'s decisions for the open round (any levers not given keep their
+        values); returns the full decisions recorded."""
+        with self._lock:
+            round_ = self.open_round
+            if round_ is None:
+                raise DecisionsError(
+                    f"the game is over: all {self.setup.rounds} rounds are played."
+                )
+            decisions = self.parse(team, changes, source)
+            self.store.submit(round_, team, decisions)
+            return decisions
+
+    def submit_file(self, team: str, path: Path) -> Decisions:
+        """:meth:`submit` the decisions in a TOML file."""
+        path = Path(path)
+        try:
+            changes = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DecisionsError(f"{path}: no such decisions file.") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise DecisionsError(
+                f"{path} is not valid TOML ({err}). A decisions file holds lines like "
+                "'price = 0.9' and 'reps = 12'; see `gtmsim game decisions GAME_DIR --team NAME`."
+            ) from None
+        return self.submit(team, changes, source=str(path))
+
+    # --- the instructor's actions -------------------------------------------------------------
+
+    def engine(self) -> GameEngine:
+        """The running market after the closed rounds (replayed from the seed if not in memory,
+        and checked against the stored results)."""
+        with self._lock:
+            closed = self.rounds_closed
+            if self._engine is None or self._engine.rounds_played != closed:
+                engine = replay(self.setup, self.store.played())
+                stored = self.rows()
+                for firm, f in engine.firms.items():
+                    if dumps(f.rows) != dumps(stored[firm]):
+                        raise GameFileError(
+                            f"{self.store.path}: replaying the {closed} closed rounds from the "
+                            f"seed does not give the stored results of {firm}. The file was "
+                            "changed, or was made by another gtmsim version; play it with that "
+                            "version."
+                        )
+                self._engine = engine
+            return self._engine
+
+    def close_round(self) -> int:
+        """Play the open round with every team's decisions (submitted, else its last) and
+        record it; returns the round's number."""
+        with self._lock:
+            round_ = self.open_round
+            if round_ is None:
+                raise DecisionsError(
+                    f"the game is over: all {self.setup.rounds} rounds are played."
+                )
+            engine = self.engine()
+            submitted = self.store.submissions(round_)
+            decisions = {
+                team: submitted[team][0] if team in submitted else engine.decisions(team)
+                for team in self.setup.teams
+            }
+            try:
+                rows = engine.play_round(decisions)
+                self.store.close_round(round_, decisions, rows)
+            except BaseException:
+                self._engine = None  # the model may be part-way through the round
+                raise
+            return round_
+
+    def undo_round(self) -> int:
+        """Forget the last closed round (teams may change their decisions and it is played
+        again); returns its number."""
+        with self._lock:
+            closed = self.rounds_closed
+            if closed == 0:
+                raise DecisionsError("no round has been closed yet: there is nothing to undo.")
+            self.store.undo_round(closed)
+            self._engine = None
+            return closed
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """Set the scoreboard's weights (keys of :data:`~gtmsim.classroom.game.scores.MEASURES`)."""
+        self.store.set_meta("weights", weights)
+
+    def export(self) -> list[Path]:
+        """Write every decision, every firm's weekly KPIs and the scoreboard after each round
+        as CSV files in the game folder's ``export/`` (each written whole, then moved into
+        place); returns their paths."""
+        out = self.folder / EXPORT_DIR
+        out.mkdir(exist_ok=True)
+        played = self.store.played()
+        channels = list(self.start_decisions(self.setup.teams[0]).channel_mix)
+        decision_rows = []
+        for round_, decisions in enumerate(played, start=1):
+            for team, d in decisions.items():
+                row = {"round": round_, "team": team, **d.model_dump(exclude={"channel_mix"})}
+                mix = d.normalised_mix()
+                row.update({f"mix_{c}": mix.get(c, 0.0) for c in channels})
+                decision_rows.append(row)
+        result_rows = [
+            {"round": r, "firm": firm, **kpis} for r, firm, _, kpis in self.store.weeks()
+        ]
+        score_rows = [
+            {"round": r, "rank": rank, **row}
+            for r in range(1, len(played) + 1)
+            for rank, row in enumerate(self.scoreboard(after_round=r), start=1)
+        ]
+        written = []
+        for name, rows in (
+            ("decisions.csv", decision_rows),
+            ("results.csv", result_rows),
+            ("scoreboard.csv", score_rows),
+        ):
+            written.append(write_csv(out / name, rows))
+        return written
+
+
+def dumps(rows: list[dict[str, float]]) -> str:
+    """Rows as JSON text (exact: floats keep every digit), for comparing results."""
+    return json.dumps(rows, default=lambda x: x.item())
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write ``rows`` to ``path`` whole (a partial file, then renamed)."""
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        if rows:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    partial.replace(path)
+    return path
+
+
+__all__ = ["MEASURES", "Decisions", "DecisionsError", "Game", "GameFileError"]
