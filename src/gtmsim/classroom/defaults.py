@@ -5,6 +5,8 @@ from __future__ import annotations
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+#: Where `gtmsim game serve` listens unless told otherwise (beside the dashboard's port).
+GAME_PORT = 8766
 #: Prospects in the dashboard's market: a few thousand at most, so a step and its
 #: charts take a fraction of a second and the network view stays readable.
 CLASSROOM_PROSPECTS = 2_000

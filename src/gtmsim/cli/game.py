@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from gtmsim.classroom.defaults import DEFAULT_HOST, GAME_PORT
 from gtmsim.cli.group import console
 
 GAME_DIR = click.argument("game_dir", type=click.Path(file_okay=False, path_type=Path))
@@ -25,6 +26,7 @@ def game() -> None:
       gtmsim game close-round class-a        # teams that submitted nothing keep their plan
       gtmsim game scoreboard class-a
       gtmsim game export class-a             # CSV of every decision and result
+      gtmsim game serve class-a --host 0.0.0.0   # the same in the browser, on the LAN
     """
 
 
@@ -303,3 +305,35 @@ def replay_command(game_dir: Path) -> None:
         "weekly results are identical to the stored ones.",
         highlight=False,
     )
+
+
+@game.command("serve")
+@GAME_DIR
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    help="Address to listen on. The default serves this computer only; 0.0.0.0 lets the "
+    "students' computers on the network join.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=GAME_PORT, show_default=True)
+def serve(game_dir: Path, host: str, port: int) -> None:
+    """Serve the game's pages: team pages (joined with a team code), the instructor's console
+    and a projector view. Stop with Ctrl-C; serving again resumes the game exactly.
+    """
+    from gtmsim.classroom.game.game import Game
+    from gtmsim.classroom.game.pages import serve as serve_pages
+    from gtmsim.classroom.server import reachable_urls
+
+    played = Game(game_dir)  # a missing or damaged game is reported before anything starts
+    urls = [u.rstrip("/") for u in reachable_urls(host, port)] or [f"http://{host}:{port}"]
+    secret = played.store.meta("instructor_secret")
+    console.print(
+        f"Serving the game in {game_dir} (round {played.open_round or '-'} of "
+        f"{played.setup.rounds}). Students open {urls[0]}/ and enter their team code; the "
+        f"projector shows {urls[0]}/projector; the instructor's console is "
+        f"{urls[0]}/console/{secret} (keep it to yourself). Ctrl-C stops the server.",
+        highlight=False,
+    )
+    print_codes(played)
+    serve_pages(game_dir, host, port)
