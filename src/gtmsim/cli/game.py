@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from gtmsim.classroom.defaults import DEFAULT_HOST, GAME_PORT
-from gtmsim.cli.group import console
+from gtmsim.cli.group import console, errors
+from gtmsim.cli.options import progress_bar, workers_option
 
 GAME_DIR = click.argument("game_dir", type=click.Path(file_okay=False, path_type=Path))
 
@@ -26,6 +27,7 @@ def game() -> None:
       gtmsim game close-round class-a        # teams that submitted nothing keep their plan
       gtmsim game scoreboard class-a
       gtmsim game export class-a             # CSV of every decision and result
+      gtmsim game debrief class-a            # why each team won or lost (HTML pages)
       gtmsim game serve class-a --host 0.0.0.0   # the same in the browser, on the LAN
     """
 
@@ -337,3 +339,43 @@ def serve(game_dir: Path, host: str, port: int) -> None:
     )
     print_codes(played)
     serve_pages(game_dir, host, port)
+
+
+@game.command("debrief")
+@GAME_DIR
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 50),
+    default=5,
+    show_default=True,
+    help="Runs of the market to measure on: the game's own seed and SEEDS - 1 more.",
+)
+@workers_option
+def debrief_command(game_dir: Path, seeds: int, workers: int | None) -> None:
+    """Why each team got its result: a page per team and a class page in GAME_DIR/debrief/.
+
+    For each practice a team changed, the game is played again with that practice kept as the
+    team started (everything else the same, same seeds): what the choice did in class and over
+    further seeds, and how much of each team's rank was luck.
+    """
+    from gtmsim.classroom.game.debrief import debrief, write_debrief
+    from gtmsim.classroom.game.game import Game
+    from gtmsim.cli.options import chosen_dask
+    from gtmsim.experiments.runner import default_workers
+
+    played = Game(game_dir)
+    with progress_bar(errors) as progress:
+        task = progress.add_task("Replaying the game", total=None)
+        results = debrief(
+            played,
+            seeds,
+            chosen_dask() or workers or default_workers(),
+            on_done=lambda: progress.advance(task),
+            on_start=lambda total: progress.update(task, total=total),
+        )
+    for path in write_debrief(played, results, seeds):
+        console.print(f"wrote {path}", highlight=False)
+    console.print(
+        f"Open {game_dir / 'debrief' / 'index.html'} for the class, and each team's page from it.",
+        highlight=False,
+    )
