@@ -1,4 +1,4 @@
-"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-6.md).
+"""Regenerate the answer keys of the lessons in docs/lessons/ (answers/lesson-1.md ... lesson-7.md).
 
     .venv/bin/python docs/lessons/make_answers.py              # rewrite docs/lessons/answers/
     .venv/bin/python docs/lessons/make_answers.py --out DIR    # write somewhere else
@@ -1120,7 +1120,207 @@ def lesson_6(runs: Runs) -> str:
     return "\n".join(lines) + "\n"
 
 
-LESSONS = {1: lesson_1, 2: lesson_2, 3: lesson_3, 4: lesson_4, 5: lesson_5, 6: lesson_6}
+# --- lesson 7: the tournament -------------------------------------------------------------
+
+GAME_FILES = HERE / "game"
+#: The rehearsal game of lesson 7: `gtmsim game new duopoly --dir rehearsal ...`.
+REHEARSAL = {"teams": 3, "computer_rivals": 1, "rounds": 4, "seed": 11}
+#: What each team submits before each round (round -> team -> decisions file).
+REHEARSAL_PLAN = {
+    1: {"team-1": "integrate.toml", "team-2": "discount.toml", "team-3": "spend.toml"},
+    2: {"team-1": "skills.toml", "team-3": "hire.toml"},
+}
+DEBRIEF_SEEDS = 5
+
+
+def rehearsal_commands() -> list[str]:
+    r = REHEARSAL
+    commands = [
+        f"gtmsim game new duopoly --dir rehearsal --teams {r['teams']} --computer-rivals "
+        f"{r['computer_rivals']} --rounds {r['rounds']} --seed {r['seed']}"
+    ]
+    for round_ in range(1, r["rounds"] + 1):
+        for team, name in REHEARSAL_PLAN.get(round_, {}).items():
+            commands.append(
+                f"gtmsim game submit rehearsal --team {team} --decisions docs/lessons/game/{name}"
+            )
+        commands.append("gtmsim game close-round rehearsal")
+    commands.append(f"gtmsim game debrief rehearsal --seeds {DEBRIEF_SEEDS}")
+    return commands
+
+
+def lesson_7(runs: Runs) -> str:
+    import tempfile
+
+    from gtmsim.classroom.game.debrief import class_ranking, debrief
+    from gtmsim.classroom.game.game import Game
+
+    with tempfile.TemporaryDirectory() as scratch:
+        r = REHEARSAL
+        game = Game.new(
+            Path(scratch) / "rehearsal",
+            "duopoly",
+            teams=r["teams"],
+            computer_rivals=r["computer_rivals"],
+            rounds=r["rounds"],
+            seed=r["seed"],
+        )
+        for round_ in range(1, r["rounds"] + 1):
+            for team, name in REHEARSAL_PLAN.get(round_, {}).items():
+                game.submit_file(team, GAME_FILES / name)
+            game.close_round()
+        board = game.scoreboard()
+        debriefs = debrief(game, DEBRIEF_SEEDS, runs.workers)
+        ranking = class_ranking(debriefs)
+        setup, rules = game.setup, game.setup.rules
+        reps = game.start_decisions("team-1").reps
+    by_team = {d.team: d for d in debriefs}
+    computers = set(setup.computers)
+    scores = pd.DataFrame(
+        [
+            {
+                "rank": rank,
+                "firm": f"`{row['firm']}`" + (" (computer)" if row["firm"] in computers else ""),
+                "score": row["score"],
+                "ARR share (%)": row["arr_share"],
+                "ARR growth (%)": row["arr_growth"],
+                "profit": row["profit"],
+            }
+            for rank, row in enumerate(board, start=1)
+        ]
+    ).set_index("rank")
+    effects = pd.DataFrame(
+        [
+            {
+                "team": f"`{e.team}`",
+                "practice": e.practice,
+                "score, in the game": e.in_game["score"],
+                "score, over the seeds": f"{e.mean['score']:+.1f} ± {e.half_width['score']:.1f}",
+                "ARR share, in the game": e.in_game["arr_share"],
+                "ARR share, over the seeds": (
+                    f"{e.mean['arr_share']:+.2f} ± {e.half_width['arr_share']:.2f}"
+                ),
+            }
+            for d in debriefs
+            for e in d.effects
+        ]
+    ).set_index("team")
+    luck = pd.DataFrame(
+        [
+            {
+                "team": f"`{d.team}`",
+                "rank in the game": d.rank,
+                "ranks on the other seeds": ", ".join(str(k) for k in d.luck_ranks),
+                "score in the game": d.score,
+                "scores on the other seeds": ", ".join(f"{s:.0f}" for s in d.luck_scores),
+            }
+            for d in debriefs
+        ]
+    ).set_index("team")
+    winner = board[0]["firm"]
+    best_team = next(row for row in board if row["firm"] not in computers)
+    top = ranking[0]
+    clear = [
+        (e.team, e.practice, e.mean["score"])
+        for d in debriefs
+        for e in d.effects
+        if abs(e.mean["score"]) > e.half_width["score"]
+    ]
+    discount = next(e for e in by_team["team-2"].effects if e.practice == "price")
+    crm = next(e for e in by_team["team-1"].effects if e.practice == "connected CRM")
+    # a rank that holds: within one place in the game and on every other seed
+    robust = [
+        d.team for d in debriefs if max(d.rank, *d.luck_ranks) - min(d.rank, *d.luck_ranks) <= 1
+    ]
+    computer_rank = next(i for i, row in enumerate(board, 1) if row["firm"] in computers)
+    lines = header(7, "The tournament: a game in class, and its debrief", rehearsal_commands())
+    lines += [
+        f"Here the scoreboard and 'in the game' are the rehearsal's own run (seed {r['seed']}); "
+        f"'over the seeds' is the mean over {DEBRIEF_SEEDS} seeds (the game's and "
+        f"{DEBRIEF_SEEDS - 1} more) with its 95% interval.",
+        "",
+        "## The rehearsal's scoreboard after round 4",
+        "",
+        table(
+            scores, {"score": one, "ARR share (%)": one, "ARR growth (%)": one, "profit": number}
+        ),
+        "",
+        "## What each team's choices did (debrief, game seed and 4 more)",
+        "",
+        table(effects, {"score, in the game": signed_one, "ARR share, in the game": signed_two}),
+        "",
+        "## Luck: the same decisions on other seeds",
+        "",
+        table(luck, {"score in the game": one}),
+        "",
+        "## Answers",
+        "",
+        f"1. **Who won, and would they win again?** `{winner}` tops the rehearsal "
+        + ("(a computer rival) " if winner in computers else "")
+        + f"and the best team is `{best_team['firm']}` with a score of {best_team['score']:.1f}. "
+        + (
+            f"Only {', '.join(f'`{t}`' for t in robust)} stay{'s' if len(robust) == 1 else ''} "
+            "within one place of its rank on every other seed; "
+            if robust
+            else "No team stays within one place of its rank on every other seed; "
+        )
+        + "the luck table shows how far a rank moves with the same decisions: read a single "
+        "game's ranking as one draw, and ask the debrief what each choice did.",
+        f"2. **Which decision mattered most?** Across the class, {top['practice']} "
+        f"(changed by {', '.join(f'`{t}`' for t in top['teams'])}) moved the score most: "
+        f"{top['in_game']:+.1f} points in the game, {top['mean']:+.1f} on average over the "
+        "seeds. "
+        + (
+            "The choices whose effect on the score is clear of zero over the seeds: "
+            + "; ".join(f"`{t}`'s {p} ({m:+.1f})" for t, p, m in clear)
+            + "."
+            if clear
+            else "No choice's effect on the score is clear of zero over five seeds: in a game "
+            "this short, luck is as large as any one decision."
+        ),
+        f"3. **The discount.** `team-2`'s 15% price cut changed its ARR share by "
+        f"{discount.in_game['arr_share']:+.2f} points in the game "
+        f"({discount.mean['arr_share']:+.2f} ± {discount.half_width['arr_share']:.2f} over the "
+        f"seeds) and its profit by {discount.in_game['profit']:+,.0f}. "
+        + (
+            "Every existing contract moves to the lower price at its renewal, so the discount "
+            "gave up revenue on the installed base faster than the extra wins made it up."
+            if discount.mean["arr_share"] < 0
+            else "The extra wins (higher odds on every deal) made up for the lower price of "
+            "every contract, the installed base's included at its renewal."
+        ),
+        f"4. **The CRM.** `team-1` paid {rules.crm_cost_per_rep * reps:,.0f} "
+        f"({rules.crm_cost_per_rep:,.0f} per rep, {reps} reps) in round 1 and its leads flowed "
+        f"through the CRM from week {1 + rules.crm_weeks}. Its effect on `team-1`'s ARR share: "
+        f"{crm.in_game['arr_share']:+.2f} points in the game, {crm.mean['arr_share']:+.2f} ± "
+        f"{crm.half_width['arr_share']:.2f} over the seeds. Connected, an MQL reaches a rep "
+        f"in {rules.connected_delay_hours:g} hour instead of {rules.manual_delay_hours:g} and "
+        f"{100 * rules.connected_leakage:.0f}% of them are lost instead of "
+        f"{100 * rules.manual_leakage:.0f}% (speed to lead, handoff leakage); the wins they "
+        "bring come a sales cycle later.",
+        f"5. **The computer.** The integrated computer rival ranks {computer_rank} of "
+        f"{len(board)}: it plays the `duopoly` market's integrated firm and never changes.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def signed_one(value: float) -> str:
+    return f"{value:+.1f}"
+
+
+def signed_two(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+LESSONS = {
+    1: lesson_1,
+    2: lesson_2,
+    3: lesson_3,
+    4: lesson_4,
+    5: lesson_5,
+    6: lesson_6,
+    7: lesson_7,
+}
 
 
 def write_answers(out: Path, workers: int = 1) -> list[Path]:
