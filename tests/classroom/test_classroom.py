@@ -100,6 +100,7 @@ def test_levers_read_back_from_the_shipped_scenarios(base: Scenario, integrated:
         lead_definition_agreed=False,
         crm_integrated=False,
         meeting_cadence="quarterly",
+        cross_skilling_pct=0,
     )
     assert build_scenario(base, levers).model_dump(exclude={"name"}) == base.model_dump(
         exclude={"name"}
@@ -107,6 +108,7 @@ def test_levers_read_back_from_the_shipped_scenarios(base: Scenario, integrated:
     smart = Levers.of(classroom_market(integrated))
     assert smart.crm_integrated and smart.lead_definition_agreed
     assert smart.marketing_goal == "revenue" and smart.meeting_cadence == "weekly"
+    assert smart.cross_skilling_pct == 50  # integrated's cross-skilling has a control too
 
 
 def test_build_scenario_applies_every_lever(base: Scenario):
@@ -118,6 +120,7 @@ def test_build_scenario_applies_every_lever(base: Scenario):
         lead_definition_agreed=True,
         crm_integrated=True,
         meeting_cadence="monthly",
+        cross_skilling_pct=30,
     )
     scenario = build_scenario(base, levers)
     assert scenario.marketing.annual_budget == 250_000
@@ -135,6 +138,7 @@ def test_build_scenario_applies_every_lever(base: Scenario):
     assert crm_settings()[True] == {"handoff_delay_hours": 1.0, "handoff_leakage": 0.01}
     assert crm_settings()[False] == {"handoff_delay_hours": 48.0, "handoff_leakage": 0.15}
     assert (org.handoff_delay_hours, org.handoff_leakage) == (1.0, 0.01)
+    assert org.cross_skilling == pytest.approx(0.3)
 
 
 def test_side_by_side_takes_the_whole_organisation_of_the_other_scenario(

@@ -5,6 +5,7 @@ The end-to-end test in a real browser is tests/test_dashboard_browser.py.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -124,3 +125,62 @@ def test_cli_dashboard_explains_missing_packages(monkeypatch):
     assert result.exit_code == 1
     assert "the dashboard needs solara" in result.output
     assert 'pip install -e ".[dashboard]"' in result.output
+
+
+def test_several_seeds_run_in_lockstep_and_the_table_shows_their_median():
+    """Five seeds per side: the first is the one-seed run itself (the same weeks to the last
+    digit), the others are the next seeds, and the table reads their median."""
+    one = ClassroomModel("separate", compare="integrated")
+    five = ClassroomModel("separate", compare="integrated", seeds=5)
+    for _ in range(6):
+        one.step()
+        five.step()
+    assert five.seeds == [DEFAULT_SEED + k for k in range(5)]
+    assert {label: len(runs) for label, runs in five.replicates.items()} == {
+        "Your settings": 5,
+        "Integrated org": 5,
+    }
+    np.testing.assert_equal(  # nan equals nan here
+        five.runs["Your settings"].datacollector.model_vars,
+        one.runs["Your settings"].datacollector.model_vars,
+    )
+    table = dashboard_charts.kpi_table(five)
+    assert table[0][0] == "Week 6 (median of 5 seeds)"
+    customers = sorted(r.kpi_row["customers"] for r in five.replicates["Your settings"])
+    assert table[1][1] == f"{customers[2]:,.0f}"
+    middle, low, high = dashboard_charts.spread(
+        [dashboard_charts.series(r, "arr") for r in five.replicates["Your settings"]]
+    )
+    assert (low <= middle).all() and (middle <= high).all() and (low < high).any()
+
+
+def test_the_run_before_a_lever_change_is_drawn_faintly():
+    before = ClassroomModel("separate")
+    assert dashboard_charts.history(before) is None  # nothing ran: nothing to keep
+    for _ in range(4):
+        before.step()
+    kept = dashboard_charts.history(before)
+    assert list(kept["week"]) == [1, 2, 3, 4]
+    after = ClassroomModel("separate", reps=6)
+    growth = dashboard_charts.Charts(after, kept).growth
+    faint = [line for line in growth.ax_revenue.lines if line.get_label() == "before your change"]
+    assert len(faint) == 1 and list(faint[0].get_ydata()) == list(kept["arr"])
+    assert dashboard_charts.Charts(after).growth.ax_revenue.lines[0].get_label() != (
+        "before your change"
+    )
+
+
+def test_every_kpi_in_the_table_explains_itself():
+    from gtmsim.model.kpis import KPIS
+
+    html = dashboard_charts.kpi_html(ClassroomModel("separate"))
+    for name in dashboard_charts.KPI_TABLE:
+        assert f'title="{KPIS[name].description}' in html.replace("&#x27;", "'")
+
+
+def test_a_finished_run_says_so():
+    model = ClassroomModel("separate")
+    weeks = model.base.simulation.weeks
+    for _ in range(weeks):
+        model.step()
+    assert not model.running and model.week == weeks  # the page shows its end-of-run notice

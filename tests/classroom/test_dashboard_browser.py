@@ -170,14 +170,16 @@ def test_dashboard_in_a_browser(server, tmp_path):
             seed.press("Enter")
             expect(page.get_by_text(re.compile(r"seed 4$"))).to_be_visible()
 
-            # a slider: the budget moves, its label follows, the run restarts with it
+            # a slider: the budget moves, the value on its thumb follows, the run restarts with it
             slider = page.locator(".gtmsim-budget [role=slider]")
             assert slider.get_attribute("aria-valuenow") == "100"
             slider.focus()
             slider.press("ArrowRight")
             slider.press("ArrowRight")
             expect(slider).to_have_attribute("aria-valuenow", "120")
-            expect(page.locator(".gtmsim-budget")).to_contain_text("120k a year")
+            expect(page.locator(".gtmsim-budget .v-slider__thumb-label")).to_have_text("120")
+            # the run restarted with it (the title says what the model was built with)
+            expect(page.get_by_text(re.compile(r"budget 120k, 3 reps, seed 4$"))).to_be_visible()
             assert week(page) == 0
 
             # step: the week, every chart and the KPI counts change
@@ -195,7 +197,7 @@ def test_dashboard_in_a_browser(server, tmp_path):
             now = images(page)
             assert all(now[name] != start_images[name] for name in now), "a chart did not redraw"
             assert kpis(page) != start_kpis and "Week 3" in kpis(page)
-            assert re.search(r"MQLs\s+[1-9]", kpis(page)), kpis(page)
+            assert re.search(r"MQLs \?\s+[1-9]", kpis(page)), kpis(page)
 
             # back to the defaults, then play and pause: the view a class sees after a while
             slider.focus()
@@ -222,6 +224,18 @@ def test_dashboard_in_a_browser(server, tmp_path):
             # reset: back to week 0 with the same settings
             page.get_by_role("button", name="Reset").click()
             expect(page.locator(".gtmsim-week")).to_have_text("Week 0")
+
+            # five seeds at once: the table reads their median, the title names the seeds
+            page.get_by_role("button", name="5", exact=True).click()
+            expect(page.get_by_text(re.compile(r"\(\+4 more\)$"))).to_be_visible()
+            step.click()
+            wait_for_week(page, 1)
+            expect(page.locator(".gtmsim-kpis table")).to_contain_text("median of 5 seeds")
+            # at 720 px the last controls (cross-skilling, side by side) scroll into view
+            skilling = page.locator(".gtmsim-skilling")
+            skilling.scroll_into_view_if_needed()
+            expect(skilling).to_be_in_viewport()
+            expect(page.locator(".gtmsim-seed input")).to_be_attached()
         finally:
             browser.close()
     print(f"step round trips in the browser (s): {[round(s, 2) for s in step_seconds]}")

@@ -110,3 +110,12 @@ def test_readme_reference_section_is_current():
         "the README's scenario reference is stale: run `gtmsim reference --readme README.md`"
     )
     assert "`annual_budget`" in section and "currency/year" in section
+
+
+def test_the_kpi_glossary_is_current():
+    from gtmsim.model.reference import kpi_glossary
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "glossary.md"
+    assert committed.read_text(encoding="utf-8") == kpi_glossary(), (
+        "docs/glossary.md is stale: regenerate it with `gtmsim reference --kpis > docs/glossary.md`"
+    )

@@ -31,9 +31,11 @@ from gtmsim.outputs.plots.style import STAGES, STYLE
 
 #: Prospects drawn in the network view (a sample when the market is larger).
 NETWORK_NODES = 600
-#: Size of each chart in pixels: half the main area of a 1280x720 screen.
+#: Size of each chart at 100 dpi: half the main area of a 1280x720 screen. The page stretches
+#: it to its half of the screen, so it is drawn at DPI (1.6x): sharp up to 740 px wide, the
+#: half of a 1920x1080 projector.
 CHART_PX = (460, 300)
-DPI = 100
+DPI = 160
 #: Your settings solid blue; the side-by-side organisation dashed orange.
 RUN_STYLES = ({"color": "#0072B2", "ls": "-"}, {"color": "#D55E00", "ls": "--"})
 #: Journey stage colours, in Stage order (unaware, aware, trusting, customer).
@@ -84,11 +86,28 @@ KPI_TABLE = (
 )
 
 
-def kpi_value(run: GrowthModel, name: str) -> str:
+def kpi_number(run: GrowthModel, name: str) -> float:
     """A KPI of the run so far, reduced as the registry declares (a weekly count is summed over
-    the weeks so far) and formatted for its unit."""
+    the weeks so far)."""
     kpi = KPIS[name]
-    value = float(series(run, name).sum()) if kpi.summary == "sum" else run.kpi_row[name]
+    return float(series(run, name).sum()) if kpi.summary == "sum" else float(run.kpi_row[name])
+
+
+def median_number(runs: list[GrowthModel], name: str) -> float:
+    """The median of a KPI over a side's runs (one per seed; undefined values left out)."""
+    values = [kpi_number(run, name) for run in runs]
+    known = [v for v in values if math.isfinite(v)]
+    return float(np.median(known)) if known else math.nan
+
+
+def kpi_value(run: GrowthModel, name: str) -> str:
+    """A KPI of the run so far (:func:`kpi_number`), formatted for its unit."""
+    return formatted(name, kpi_number(run, name))
+
+
+def formatted(name: str, value: float) -> str:
+    """A KPI's value formatted for its unit."""
+    kpi = KPIS[name]
     if kpi.unit.startswith("currency"):
         return _money(value)
     if kpi.unit == "share":
@@ -100,22 +119,35 @@ def kpi_value(run: GrowthModel, name: str) -> str:
 
 def kpi_table(model: ClassroomModel) -> list[list[str]]:
     """The KPI table of the last completed week: a header row, then one row per KPI with
-    one column per run."""
-    rows = [[f"Week {model.week}", *model.runs]]
+    one column per side (the median over the seeds when several run)."""
+    seeds = len(model.seeds)
+    first = f"Week {model.week}" + (f" (median of {seeds} seeds)" if seeds > 1 else "")
+    rows = [[first, *model.runs]]
     for name in KPI_TABLE:
-        values = (kpi_value(run, name) if run.kpi_row else "-" for run in model.runs.values())
+        values = (
+            formatted(name, median_number(runs, name)) if runs[0].kpi_row else "-"
+            for runs in model.replicates.values()
+        )
         rows.append([KPIS[name].label, *values])
     return rows
 
 
+def kpi_tooltip(name: str) -> str:
+    """What a KPI of the table measures, for its tooltip (from the KPI registry)."""
+    kpi = KPIS[name]
+    return f"{kpi.description} ({kpi.unit}; docs/glossary.md)"
+
+
 def kpi_html(model: ClassroomModel) -> str:
-    """The KPI table as an HTML table (Markdown would make solara fetch KaTeX from the web)."""
+    """The KPI table as an HTML table (Markdown would make solara fetch KaTeX from the web);
+    each KPI's name carries what it measures as a tooltip."""
     header, *body = kpi_table(model)
     cells = "".join(f"<th>{escape(text)}</th>" for text in header)
     lines = [f"<tr>{cells}</tr>"]
-    for label, *values in body:
+    for name, (label, *values) in zip(KPI_TABLE, body, strict=True):
         cells = "".join(f"<td>{escape(v)}</td>" for v in values)
-        lines.append(f"<tr><th>{escape(label)}</th>{cells}</tr>")
+        tip = escape(kpi_tooltip(name), quote=True)
+        lines.append(f'<tr><th title="{tip}">{escape(label)} <sup>?</sup></th>{cells}</tr>')
     return "<table>" + "".join(lines) + "</table>"
 
 
@@ -134,7 +166,7 @@ class Chart:
         self._background: Any = None
         self._limits: tuple = ()
         with matplotlib.rc_context(PROJECTOR):
-            self.figure = Figure(figsize=(CHART_PX[0] / DPI, CHART_PX[1] / DPI), dpi=DPI)
+            self.figure = Figure(figsize=(CHART_PX[0] / 100, CHART_PX[1] / 100), dpi=DPI)
             self.canvas = FigureCanvasAgg(self.figure)
             self.setup()
 
@@ -218,16 +250,29 @@ class JourneyChart(Chart):
 
 
 class GrowthChart(Chart):
-    """ARR (the yearly value of the contracts in force) and CAC over the weeks, one line per run."""
+    """ARR (the yearly value of the contracts in force) and CAC over the weeks, one line per
+    side: with several seeds, the median line in the band of the seeds' range. ``previous``
+    (ARR and CAC of "Your settings" before the last lever change) is drawn faintly behind."""
+
+    def __init__(self, model: ClassroomModel, previous: dict[str, np.ndarray] | None = None):
+        self.previous = previous
+        self.bands: list[Artist] = []
+        super().__init__(model)
 
     def setup(self) -> None:
         fig, runs = self.figure, self.model.runs
-        bottom = 0.3 if len(runs) > 1 else 0.18
+        legend = len(runs) > 1 or self.previous is not None
+        bottom = 0.3 if legend else 0.18
         fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=bottom, wspace=0.4)
         self.ax_revenue, self.ax_cac = fig.subplots(1, 2)
         self.ax_revenue.set_title("ARR (yearly contracts)", fontsize=12)
         self.ax_cac.set_title("CAC (cost/customer)", fontsize=12)
         self.lines = []
+        if self.previous is not None:
+            faint = {"color": RUN_STYLES[0]["color"], "alpha": 0.55, "lw": 2.0, "ls": ":"}
+            weeks = self.previous["week"]
+            self.ax_revenue.plot(weeks, self.previous["arr"], label="before your change", **faint)
+            self.ax_cac.plot(weeks, self.previous["cac"], **faint)
         for style, label in zip(RUN_STYLES, runs, strict=False):
             revenue = self.ax_revenue.plot([], [], lw=2.5, label=label, **style)[0]
             cac = self.ax_cac.plot([], [], lw=2.5, **style)[0]
@@ -235,21 +280,30 @@ class GrowthChart(Chart):
         for ax in (self.ax_revenue, self.ax_cac):
             ax.set_xlabel("week")
             ax.yaxis.set_major_formatter(FuncFormatter(_money))
-        if len(runs) > 1:
-            fig.legend(loc="lower center", ncols=2, **COMPACT_LEGEND)
+        if legend:
+            fig.legend(loc="lower center", ncols=3, **COMPACT_LEGEND)
 
     def update(self) -> tuple:
+        for band in self.bands:  # last week's bands give way to this week's
+            band.remove()
+            self.animated.remove(band)
+        self.bands = []
         tops = {self.ax_revenue: 1_000.0, self.ax_cac: 1_000.0}
-        for (revenue, cac), run in zip(self.lines, self.model.runs.values(), strict=True):
-            weeks = series(run, "week")
-            for line, ax, name in (
-                (revenue, self.ax_revenue, "arr"),
-                (cac, self.ax_cac, "cac"),
-            ):
-                values = series(run, name)
-                line.set_data(weeks, values)
-                if np.isfinite(values).any():
-                    tops[ax] = max(tops[ax], float(np.nanmax(values)))
+        if self.previous is not None:
+            for ax, name in ((self.ax_revenue, "arr"), (self.ax_cac, "cac")):
+                if np.isfinite(self.previous[name]).any():
+                    tops[ax] = max(tops[ax], float(np.nanmax(self.previous[name])))
+        sides = zip(self.lines, RUN_STYLES, self.model.replicates.values(), strict=False)
+        for (revenue, cac), style, runs in sides:
+            weeks = series(runs[0], "week")
+            for line, ax, name in ((revenue, self.ax_revenue, "arr"), (cac, self.ax_cac, "cac")):
+                middle, low, high = spread([series(run, name) for run in runs])
+                line.set_data(weeks, middle)
+                if len(runs) > 1 and len(weeks):
+                    band = ax.fill_between(weeks, low, high, color=style["color"], alpha=0.18, lw=0)
+                    self.bands.append(self.animate(band))
+                if np.isfinite(high).any():
+                    tops[ax] = max(tops[ax], float(np.nanmax(high)))
         limits = [self.weeks_shown]
         for ax, top in tops.items():
             ceiling = nice_ceiling(top * 1.05)
@@ -257,6 +311,34 @@ class GrowthChart(Chart):
             ax.set_ylim(0, ceiling)
             limits.append(ceiling)
         return tuple(limits)
+
+
+def spread(values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Week by week, the median, lowest and highest of several seeds' series (nan where no seed
+    has a value yet, e.g. CAC before the first customer)."""
+    stack = np.array(values, dtype=float)
+    if stack.shape[0] == 1:
+        return stack[0], stack[0], stack[0]
+    known = np.isfinite(stack).any(axis=0)
+    middle, low, high = (np.full(stack.shape[1], np.nan) for _ in range(3))
+    if known.any():
+        middle[known] = np.nanmedian(stack[:, known], axis=0)
+        low[known] = np.nanmin(stack[:, known], axis=0)
+        high[known] = np.nanmax(stack[:, known], axis=0)
+    return middle, low, high
+
+
+def history(model: ClassroomModel) -> dict[str, np.ndarray] | None:
+    """ARR and CAC of "Your settings" so far (the median over its seeds), kept to draw faintly
+    after a lever change; None before the first week."""
+    runs = next(iter(model.replicates.values()))
+    if not runs[0].kpi_row:
+        return None
+    return {
+        "week": series(runs[0], "week"),
+        "arr": spread([series(run, "arr") for run in runs])[0],
+        "cac": spread([series(run, "cac") for run in runs])[0],
+    }
 
 
 class NetworkChart(Chart):
@@ -321,9 +403,11 @@ class NetworkChart(Chart):
 
 
 class Charts:
-    """The three live charts of one model."""
+    """The three live charts of one model (``previous``: see :class:`GrowthChart`)."""
 
-    def __init__(self, model: ClassroomModel) -> None:
+    def __init__(
+        self, model: ClassroomModel, previous: dict[str, np.ndarray] | None = None
+    ) -> None:
         self.journey = JourneyChart(model)
-        self.growth = GrowthChart(model)
+        self.growth = GrowthChart(model, previous)
         self.network = NetworkChart(model)

@@ -87,6 +87,7 @@ class Levers:
     lead_definition_agreed: bool
     crm_integrated: bool  # connected CRM: the integrated scenario's handoff delay and leakage
     meeting_cadence: str  # weekly | monthly | quarterly | never
+    cross_skilling_pct: int  # share of staff trained in the other's craft, %
 
     @classmethod
     def of(cls, scenario: Scenario) -> Levers:
@@ -102,6 +103,7 @@ class Levers:
             lead_definition_agreed=org.lead_definition_agreed,
             crm_integrated=org.handoff_delay_hours <= crm[True]["handoff_delay_hours"],
             meeting_cadence=org.meeting_cadence,
+            cross_skilling_pct=round(100 * org.cross_skilling),
         )
 
 
@@ -140,6 +142,7 @@ def build_scenario(base: Scenario, levers: Levers, organisation_of: str | None =
             marketing_goal=levers.marketing_goal,
             lead_definition_agreed=levers.lead_definition_agreed,
             meeting_cadence=levers.meeting_cadence,
+            cross_skilling=levers.cross_skilling_pct / 100,
             **crm_settings()[levers.crm_integrated],
         )
     data["name"] = organisation_of or f"{base.name} (your settings)"
@@ -197,13 +200,19 @@ def sample_network(model: GrowthModel, size: int, seed: int) -> NetworkSample:
     return NetworkSample(nodes, xy, edges, labels)
 
 
+#: How many seeds the dashboard can run at once (each side, in lockstep).
+SEED_CHOICES = (1, 5)
+
+
 class ClassroomModel(mesa.Model):
     """One or two GrowthModels stepped in lockstep on the same seed, built from dashboard levers.
 
     ``runs`` maps a label to each model: first the scenario with the dashboard's levers,
     then (``compare`` = ``separate`` or ``integrated``) the same company with that
-    scenario's organisation. Arguments are the dashboard's controls; the others default
-    to the scenario's own values.
+    scenario's organisation. With ``seeds`` > 1 each side also runs on the next seeds
+    (``replicates``: the seed shown first), so the charts can show the median and the range of
+    the seeds instead of one seed's luck. Arguments are the dashboard's controls; the others
+    default to the scenario's own values.
     """
 
     def __init__(
@@ -217,8 +226,10 @@ class ClassroomModel(mesa.Model):
         lead_definition_agreed: bool | None = None,
         crm_integrated: bool | None = None,
         meeting_cadence: str | None = None,
+        cross_skilling_pct: int | None = None,
         seed: str | int = DEFAULT_SEED,
         compare: str = "off",
+        seeds: int = 1,
     ) -> None:
         self.notice = ""
         try:
@@ -237,15 +248,23 @@ class ClassroomModel(mesa.Model):
             "lead_definition_agreed": lead_definition_agreed,
             "crm_integrated": crm_integrated,
             "meeting_cadence": meeting_cadence,
+            "cross_skilling_pct": cross_skilling_pct,
         }
         chosen = {key: value for key, value in given.items() if value is not None}
         self.levers = replace(Levers.of(self.base), **chosen)
-        self.runs: dict[str, GrowthModel] = {
-            "Your settings": GrowthModel(build_scenario(self.base, self.levers), run_seed)
-        }
+        sides = {"Your settings": build_scenario(self.base, self.levers)}
         if compare != "off":
             scenario = build_scenario(self.base, self.levers, organisation_of=compare)
-            self.runs[f"{compare.capitalize()} org"] = GrowthModel(scenario, run_seed)
+            sides[f"{compare.capitalize()} org"] = scenario
+        self.seeds = [run_seed + k for k in range(max(1, int(seeds)))]
+        #: every side's runs, one per seed (the first on the seed shown)
+        self.replicates: dict[str, list[GrowthModel]] = {
+            label: [GrowthModel(scenario, s) for s in self.seeds]
+            for label, scenario in sides.items()
+        }
+        self.runs: dict[str, GrowthModel] = {
+            label: runs[0] for label, runs in self.replicates.items()
+        }
         #: Prospects per journey stage at week 0, by run and stage name (the KPI columns).
         self.start_counts = {
             label: dict(zip(STAGE_NAMES, run.population.stage_counts().tolist(), strict=True))
@@ -256,8 +275,9 @@ class ClassroomModel(mesa.Model):
 
     def step(self) -> None:
         """Advance every run one week; stop at the end of the scenario's run length."""
-        for run in self.runs.values():
-            run.step()
+        for runs in self.replicates.values():
+            for run in runs:
+                run.step()
         self.running = self.week < self.base.simulation.weeks
 
     @property

@@ -25,12 +25,13 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 from solara.toestand import Ref
 
-from gtmsim.classroom.charts import Charts, kpi_html
+from gtmsim.classroom.charts import Charts, history, kpi_html
 from gtmsim.classroom.defaults import CLASSROOM_PROSPECTS, COMPARE_WITH
 from gtmsim.classroom.model import (
     CADENCES,
     DEFAULT_SEED,
     GOALS,
+    SEED_CHOICES,
     ClassroomModel,
     Levers,
     classroom_market,
@@ -52,21 +53,30 @@ def initial_settings(
         **levers.__dict__,
         "seed": DEFAULT_SEED,
         "compare": compare,
+        "seeds": 1,
     }
 
 
 CSS = """
-.gtmsim-controls { width: 310px; flex: none; font-size: 15px; }
+.gtmsim-controls { width: 310px; flex: none; font-size: 15px; max-height: calc(100vh - 72px);
+                   overflow-y: auto; overflow-x: hidden; padding-right: 4px; }
 .gtmsim-controls .v-input--selection-controls { margin-top: 0; padding-top: 0; }
 .gtmsim-controls .v-input__slot { margin-bottom: 0; }
 .gtmsim-controls .v-messages { display: none; }
 .gtmsim-controls .v-btn-toggle .v-btn { text-transform: none; font-size: 14px; }
-.gtmsim-label { display: block; font-weight: 500; margin-top: 6px; }
+.gtmsim-label { display: block; font-weight: 500; margin-top: 4px; }
+.gtmsim-controls .v-slider__thumb-label { font-size: 12px; }
+.gtmsim-slider .gtmsim-label { margin-bottom: 30px; }
+.gtmsim-seedrow { display: flex; gap: 12px; align-items: flex-end; }
+.gtmsim-seedrow > div { flex: 1; }
+.gtmsim-note { font-size: 13px; color: rgba(0, 0, 0, 0.6); }
 .gtmsim-switches .v-label { font-size: 15px; color: rgba(0, 0, 0, 0.87); }
 .gtmsim-seed input { font-size: 16px; }
 .gtmsim-seed .v-text-field { margin-top: 0; padding-top: 0; }
 .gtmsim-views { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; flex: 1; }
-.gtmsim-views img { max-width: 100%; height: auto; }
+.gtmsim-views img { width: 100%; height: auto; max-height: calc(50vh - 62px); object-fit: contain; }
+.gtmsim-kpis th[title] { cursor: help; }
+.gtmsim-kpis sup { color: #0072B2; font-size: 11px; }
 .gtmsim-kpis table { font-size: 18px; width: 100%; border-collapse: collapse; }
 .gtmsim-kpis th, .gtmsim-kpis td { padding: 4px 8px; border-bottom: 1px solid #ddd; }
 .gtmsim-kpis th { text-align: left; font-weight: 500; }
@@ -77,9 +87,15 @@ CSS = """
 
 
 @solara.component
-def Labelled(label: str, name: str, children: list = []) -> None:  # noqa: B006 (solara children)
-    """A control with its label (and current value) written above it, readable from afar."""
-    with solara.Div(classes=[f"gtmsim-{name}"]):
+def Labelled(
+    label: str,
+    name: str,
+    slider: bool = False,
+    children: list = [],  # noqa: B006 (solara children)
+) -> None:
+    """A control with its label written above it, readable from afar (a slider's value is on
+    its thumb, which moves with it)."""
+    with solara.Div(classes=[f"gtmsim-{name}", *(["gtmsim-slider"] if slider else [])]):
         solara.Text(label, classes=["gtmsim-label"])
         for child in children:
             solara.display(child)
@@ -92,13 +108,22 @@ def LeverControls(settings: solara.Reactive[dict[str, Any]], limits: dict[str, A
     def lever(name: str) -> solara.Reactive:
         return Ref(settings.fields[name])
 
-    now = settings.value
-    with Labelled(f"Marketing budget: {now['budget_k']:,}k a year", "budget"):
-        solara.SliderInt("", lever("budget_k"), 0, limits["budget_k"], 10)
-    with Labelled(f"Spent on {limits['channel']}: {now['lead_channel_pct']}%", "channel"):
-        solara.SliderInt("", lever("lead_channel_pct"), 0, 100, 5)
-    with Labelled(f"Sales reps: {now['reps']}", "reps"):
-        solara.SliderInt("", lever("reps"), 0, limits["reps"], 1)
+    with solara.Div(classes=["gtmsim-seedrow"]):
+        with Labelled("Seed", "seed"):
+            solara.InputInt("", lever("seed"), dense=True)
+        with Labelled("Seeds at once", "seeds"):
+            solara.ToggleButtonsSingle(lever("seeds"), list(SEED_CHOICES), dense=True)
+    solara.Text(
+        "The same seed replays the same run; 5 seeds show the median and their range, so one "
+        "seed's luck cannot point the wrong way.",
+        classes=["gtmsim-note"],
+    )
+    with Labelled("Marketing budget (thousand a year)", "budget", slider=True):
+        solara.SliderInt("", lever("budget_k"), 0, limits["budget_k"], 10, thumb_label="always")
+    with Labelled(f"Share spent on {limits['channel']} (%)", "channel", slider=True):
+        solara.SliderInt("", lever("lead_channel_pct"), 0, 100, 5, thumb_label="always")
+    with Labelled("Sales reps", "reps", slider=True):
+        solara.SliderInt("", lever("reps"), 0, limits["reps"], 1, thumb_label="always")
     with Labelled("Marketing goal", "goal"):
         solara.ToggleButtonsSingle(lever("marketing_goal"), list(GOALS), dense=True)
     with solara.Div(classes=["gtmsim-switches"]):
@@ -106,17 +131,23 @@ def LeverControls(settings: solara.Reactive[dict[str, Any]], limits: dict[str, A
         solara.Switch(label="Connected CRM", value=lever("crm_integrated"))
     with Labelled("Joint meetings", "meetings"):
         solara.ToggleButtonsSingle(lever("meeting_cadence"), list(CADENCES), dense=True)
+    with Labelled("Cross-skilled staff (%)", "skilling", slider=True):
+        solara.SliderInt("", lever("cross_skilling_pct"), 0, 100, 10, thumb_label="always")
     with Labelled("Side by side with", "compare"):
         solara.ToggleButtonsSingle(lever("compare"), list(COMPARE_WITH), dense=True)
-    with Labelled("Seed (the same seed replays the same run)", "seed"):
-        solara.InputInt("", lever("seed"), dense=True)
+    solara.Text(
+        "integrated: revenue goal, agreed definition, connected CRM, weekly meetings, 50% "
+        "cross-skilled; separate: lead goal, own definitions, manual handoff, quarterly.",
+        classes=["gtmsim-note"],
+    )
 
 
 @solara.component
-def Views(model: ClassroomModel) -> None:
-    """The KPI table and the three charts, redrawn after every step."""
+def Views(model: ClassroomModel, previous: dict | None = None) -> None:
+    """The KPI table and the three charts, redrawn after every step (``previous``: the run
+    before the last lever change, drawn faintly)."""
     update_counter.get()
-    charts = solara.use_memo(lambda: Charts(model), [model])
+    charts = solara.use_memo(lambda: Charts(model, previous), [model])
     week = model.week
     images = solara.use_memo(
         lambda: {name: getattr(charts, name).png() for name in ("journey", "growth", "network")},
@@ -126,7 +157,17 @@ def Views(model: ClassroomModel) -> None:
         with solara.Div(classes=["gtmsim-kpis"]):
             if model.notice:
                 solara.Warning(model.notice)
+            if not model.running:
+                solara.Info(
+                    f"Week {model.week}: the end of the run ({model.week // 52} years). Press "
+                    "Reset to watch it again, or change a lever.",
+                    classes=["gtmsim-end"],
+                )
             solara.HTML(tag="div", unsafe_innerHTML=kpi_html(model))
+            solara.Text(
+                "Hover a KPI's name for what it measures (all KPIs: docs/glossary.md).",
+                classes=["gtmsim-note"],
+            )
         for name, png in images.items():
             rw.Image(value=png, format="png", _dom_classes=[f"gtmsim-{name}"])
 
@@ -149,6 +190,7 @@ def Page(
     settings = solara.use_reactive(start)  # what the controls show
     parameters = solara.use_reactive(start)  # what Reset rebuilds the model with
     model = solara.use_reactive(solara.use_memo(lambda: ClassroomModel(**start), []))
+    previous = solara.use_reactive(None)  # the run before the last lever change
     limits = solara.use_memo(
         lambda: {
             "budget_k": max(500, 100 * math.ceil(3 * start["budget_k"] / 100)),
@@ -164,6 +206,9 @@ def Page(
     def restart() -> None:
         """A lever moved: the run restarts at week 0 with the new settings."""
         if settings.value != parameters.value:
+            ran = history(model.value)  # kept as a faint line, if the run had started
+            if ran is not None:  # (several quick changes keep the last run that had weeks)
+                previous.value = ran
             parameters.value = settings.value
             model.value = ClassroomModel(**settings.value)
 
@@ -173,7 +218,10 @@ def Page(
     with solara.AppBarTitle():
         solara.Text(
             f"gtmsim classroom: {model.value.scenario_name}, "
-            f"{model.value.base.market.prospects:,} prospects, seed {model.value.run_seed}"
+            f"{model.value.base.market.prospects:,} prospects, budget "
+            f"{model.value.levers.budget_k:,}k, {model.value.levers.reps} reps, "
+            f"seed {model.value.run_seed}"
+            + (f" (+{len(model.value.seeds) - 1} more)" if len(model.value.seeds) > 1 else "")
         )
     with solara.AppBar():
         WeekCounter(model.value)
@@ -187,7 +235,9 @@ def Page(
                 use_threads=use_threads,
             )
             solara.Text(
-                "Changing a control restarts the run at week 0.", style={"font-size": "13px"}
+                "Changing a control restarts the run at week 0; the run before stays as a faint "
+                "dotted line.",
+                classes=["gtmsim-note"],
             )
             LeverControls(settings, limits)
-        Views(model.value)
+        Views(model.value, previous.value)

@@ -63,11 +63,19 @@ def list_scenarios() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Instead of printing, regenerate the reference section of this README in place.",
 )
-def reference(readme: Path | None) -> None:
+@click.option(
+    "--kpis",
+    is_flag=True,
+    help="Print the KPI glossary instead: every KPI, its unit and what it measures.",
+)
+def reference(readme: Path | None, kpis: bool) -> None:
     """Print the scenario parameter reference (Markdown): every key, unit, default, range."""
-    from gtmsim.model.reference import scenario_reference, update_readme
+    from gtmsim.model.reference import kpi_glossary, scenario_reference, update_readme
     from gtmsim.outputs.results import write_atomic
 
+    if kpis:
+        click.echo(kpi_glossary(), nl=False)
+        return
     if readme is None:
         click.echo(scenario_reference(), nl=False)
         return

@@ -115,3 +115,29 @@ def update_readme(text: str) -> str:
     """``text`` (a README) with the block between the reference markers regenerated."""
     start, end = text.index(README_START), text.index(README_END)
     return text[: start + len(README_START)] + "\n\n" + readme_block() + "\n\n" + text[end:]
+
+
+def kpi_glossary() -> str:
+    """Every KPI of the registry (Markdown): its column name, label, unit, what it measures and,
+    for the headline KPIs, the mechanism behind it; what `gtmsim reference --kpis` prints and
+    docs/glossary.md holds (the dashboard's tooltips say the same)."""
+    from gtmsim.model.kpis import KPIS
+
+    lines = [
+        "# KPI glossary",
+        "",
+        "Generated from the KPI registry (`src/gtmsim/model/kpis.py`) by `gtmsim reference "
+        "--kpis > docs/glossary.md`; do not edit by hand. Weekly KPIs are columns of "
+        "`timeseries.csv`; `summary.csv` reduces each run as the last column says.",
+        "",
+        "| column | KPI | unit | what it measures | summary of a run |",
+        "|---|---|---|---|---|",
+    ]
+    for name, kpi in KPIS.items():
+        what = kpi.description + (f" Mechanism: {kpi.mechanism}" if kpi.mechanism else "")
+        summary = {"last": "its last week", "sum": "summed over the weeks", "derived": "derived"}
+        lines.append(
+            f"| `{name}` | {_cell(kpi.label)} | {_cell(kpi.unit)} | {_cell(what)} | "
+            f"{summary.get(kpi.summary or '', '-')} |"
+        )
+    return "\n".join(lines) + "\n"
