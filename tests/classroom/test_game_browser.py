@@ -13,6 +13,8 @@ import json
 import os
 import signal
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from game_server import (
@@ -192,4 +194,9 @@ def test_plan_costs_and_errors_come_from_the_server(tmp_path):
         )
         status, error = post_json(f"{base}/api/team/{code}/submit", {"price": 9})
         assert status == 400 and "outside this game's range" in error["error"]
+        for body in (b"not json", b"[1, 2]", b"\xff"):  # a broken request gets a 400, no trace
+            request = urllib.request.Request(f"{base}/api/team/{code}/submit", data=body)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 400
         assert game.submitted("team-1") is None

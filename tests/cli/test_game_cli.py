@@ -73,3 +73,19 @@ def test_mistakes_get_one_paragraph_and_status_2(tmp_path, args, message):
     result = invoke("game", *(a.format(g=game, tmp=tmp_path) for a in args))
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and message in " ".join(result.output.split())
+
+
+def test_serving_on_a_port_in_use_is_refused_in_one_paragraph(tmp_path):
+    import socket
+
+    assert (
+        invoke("game", "new", "duopoly", "--dir", tmp_path / "g", "--prospects", "1000").exit_code
+        == 0
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("game", "serve", tmp_path / "g", "--port", str(port))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"cannot serve on 127.0.0.1:{port}" in " ".join(result.output.split())

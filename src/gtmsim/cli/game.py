@@ -328,6 +328,7 @@ def serve(game_dir: Path, host: str, port: int) -> None:
     from gtmsim.classroom.server import reachable_urls
 
     played = Game(game_dir)  # a missing or damaged game is reported before anything starts
+    check_port(host, port)
     urls = [u.rstrip("/") for u in reachable_urls(host, port)] or [f"http://{host}:{port}"]
     secret = played.store.meta("instructor_secret")
     console.print(
@@ -379,3 +380,20 @@ def debrief_command(game_dir: Path, seeds: int, workers: int | None) -> None:
         f"Open {game_dir / 'debrief' / 'index.html'} for the class, and each team's page from it.",
         highlight=False,
     )
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one paragraph, a port another program (or another game) already listens on."""
+    import socket
+
+    from gtmsim.classroom.game.errors import GameSetupError
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise GameSetupError(
+                f"cannot serve on {host}:{port} ({err.strerror}): another program, perhaps "
+                "another game or the dashboard, is using it. Choose another port with "
+                f"--port (e.g. --port {port + 1}), or stop the other server."
+            ) from None

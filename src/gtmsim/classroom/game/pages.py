@@ -238,8 +238,8 @@ class GamePages:
         team = self.team_of(request)
         if team is None:
             return JSONResponse({"error": "unknown team code"}, status_code=404)
-        changes = await request.json()
-        if not isinstance(changes, dict):
+        changes = await json_object(request)
+        if changes is None:
             return JSONResponse({"error": "send the decisions as a JSON object"}, 400)
         return await self.in_thread(lambda: self._submit(team, changes))
 
@@ -253,8 +253,8 @@ class GamePages:
         team = self.team_of(request)
         if team is None:
             return JSONResponse({"error": "unknown team code"}, status_code=404)
-        changes = await request.json()
-        if not isinstance(changes, dict):
+        changes = await json_object(request)
+        if changes is None:
             return JSONResponse({"error": "send the decisions as a JSON object"}, 400)
 
         def cost() -> JSONResponse:
@@ -315,7 +315,9 @@ class GamePages:
         if not self.is_instructor(request):
             return JSONResponse({"error": "not the instructor's secret"}, status_code=403)
         action = request.path_params["action"]
-        body = await request.json() if action == "weights" else {}
+        body = await json_object(request) if action == "weights" else {}
+        if body is None:
+            return JSONResponse({"error": "send the weights as a JSON object"}, 400)
         game = self.game
 
         def act() -> JSONResponse:
@@ -370,6 +372,15 @@ class GamePages:
                 Route("/api/console/{secret}/{action}", self.console_action, methods=["POST"]),
             ]
         )
+
+
+async def json_object(request: Request) -> dict[str, Any] | None:
+    """The request's JSON body if it is an object, else None (not JSON, or not an object)."""
+    try:
+        body = await request.json()
+    except ValueError:  # also UnicodeDecodeError
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def serve(folder: Path, host: str, port: int) -> None:
