@@ -273,3 +273,112 @@ def test_the_engine_alone_runs_a_round_of_eight_firms(tmp_path):
     assert len(rows) == 8 and game.setup.computers == ("rival", "rival-2")
     shares = sum(r[-1]["market_share_customers"] for r in rows.values())
     assert shares == pytest.approx(100.0)
+
+
+# --- what a review found -------------------------------------------------------------------
+
+
+def test_a_game_changed_by_another_process_is_replayed_again(tmp_path):
+    """The server's Game keeps its market in memory; `gtmsim game undo-round` and a new close
+    from the command line change the file behind it. The next close must replay, not go on
+    from the stale market (the file's revision moves with every close and undo)."""
+    server = new_game(tmp_path / "g")
+    server.close_round()
+    server.close_round()
+    cli = Game(tmp_path / "g")
+    cli.undo_round()
+    cli.submit("team-1", {"price": 0.6})
+    cli.close_round()
+    server.close_round()  # round 3, by the server
+    assert Game(tmp_path / "g").engine().firms["team-1"].price == 0.6  # replays and checks
+    with pytest.raises(GameFileError, match="cannot be recorded"):
+        stale = Game(tmp_path / "g")
+        stale.store.close_round(2, {}, {})  # a close that lost the race is refused, not a 500
+
+
+def test_a_mix_typed_as_percents_is_the_same_mix(tmp_path):
+    """A team page sends what it shows (percents); that is no change of the mix: the results
+    equal a game where the mix was never sent, and the debrief does not list it."""
+    from gtmsim.classroom.game.debrief import changed_practices
+
+    percents = {"ads": 30, "content": 20, "social": 15, "seo_sem": 20, "events": 15}
+    a, b = new_game(tmp_path / "a"), new_game(tmp_path / "b")
+    a.submit("team-1", {"price": 0.9})
+    b.submit("team-1", {"price": 0.9, "channel_mix": percents})
+    a.close_round()
+    b.close_round()
+    assert dumps(a.rows()["team-1"]) == dumps(b.rows()["team-1"])
+    start = b.start_decisions("team-1")
+    assert changed_practices(b.store.played(), "team-1", start) == ["price"]
+    assert b.current_decisions("team-1").channel_mix == pytest.approx(start.channel_mix)
+
+
+def test_more_cross_skilling_during_a_training_keeps_the_training_under_way(tmp_path):
+    game = new_game(tmp_path / "g", round_weeks=4, rounds=3)
+    reps, cost = game.start_decisions("team-1").reps, game.setup.rules.training_cost_per_rep
+    game.submit("team-1", {"cross_skilling": 0.5})  # week 1: ready in week 7
+    game.close_round()
+    game.submit("team-1", {"cross_skilling": 0.6})  # week 5: the extra 0.1 ready in week 11
+    game.close_round()  # weeks 5-8
+    assert game.engine().firms["team-1"].organisation.params.cross_skilling == 0.5
+    game.close_round()  # weeks 9-12
+    assert game.engine().firms["team-1"].organisation.params.cross_skilling == 0.6
+    rows = game.rows()
+    extra = rows["team-1"][4]["sales_cost"] - rows["team-2"][4]["sales_cost"]
+    assert extra == pytest.approx(0.1 * reps * cost)  # only the increment is paid
+
+
+def test_work_handed_back_by_reps_let_go_is_booked_in_a_week(tmp_path):
+    game = new_game(tmp_path / "g", round_weeks=8, rounds=2)
+    game.close_round()
+    game.submit("team-1", {"reps": 0})
+    game.close_round()
+    firm = game.engine().firms["team-1"]
+    assert firm.reps == []
+    for key in ("sqls_dropped", "deals_dropped"):
+        assert sum(row[key] for row in firm.rows) == firm.kpis.total[key]
+
+
+def test_asking_for_more_reps_never_lays_one_off(tmp_path):
+    game = new_game(tmp_path / "g")
+    engine = game.engine()
+    engine.territory_weights["team-1"] = {"smb": 1, "mid_market": 3, "enterprise": 3}
+    now = {s: len(r) for s, r in engine.firms["team-1"].reps_by_segment.items()}
+    for total in range(sum(now.values()), sum(now.values()) + 6):
+        spread = engine.spread("team-1", total)
+        assert sum(spread.values()) == total
+        assert all(spread[s] >= now.get(s, 0) for s in spread)
+
+
+def test_a_teams_levers_are_its_own_decisions(tmp_path):
+    """A source scenario's scheduled budget cut is not imposed on the teams."""
+    game = Game.new(tmp_path / "g", "budget-cut", teams=2, computer_rivals=0, prospects=2_000)
+    assert game.setup.market.firms["team-1"].marketing.budget_cut_week is None
+    with pytest.raises(DecisionsError, match="reps = True"):
+        game.submit("team-1", {"reps": True})
+
+
+def test_exports_written_at_once_do_not_collide(tmp_path):
+    import threading
+
+    game = new_game(tmp_path / "g")
+    game.close_round()
+    failures: list[BaseException] = []
+
+    def export() -> None:
+        try:
+            Game(tmp_path / "g").export()
+        except BaseException as err:
+            failures.append(err)
+
+    threads = [threading.Thread(target=export) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(p.name for p in (tmp_path / "g" / "export").iterdir()) == [
+        "decisions.csv",
+        "results.csv",
+        "scoreboard.csv",
+    ]

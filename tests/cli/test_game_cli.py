@@ -29,7 +29,7 @@ def test_a_game_from_the_command_line(tmp_path):
     assert shown.exit_code == 0
     plan = tomllib.loads(shown.output)  # the printed plan is a valid decisions file
     assert plan["price"] == 1 and plan["crm_connected"] is False
-    edited = shown.output.replace("price = 1\n", "price = 0.85\n")
+    edited = shown.output.replace("price = 1.0\n", "price = 0.85\n")
     (tmp_path / "plan.toml").write_text(edited)
     sent = invoke("game", "submit", folder, "--team", "red", "--decisions", tmp_path / "plan.toml")
     assert sent.exit_code == 0 and "price 0.85" in sent.output

@@ -139,14 +139,14 @@ def decisions(game_dir: Path, team: str) -> None:
         value = getattr(current, name)
         lines.append(f"# {info.description}")
         if name == "channel_mix":
-            mix = ", ".join(f"{c} = {share:.3g}" for c, share in value.items())
+            mix = ", ".join(f"{c} = {share!r}" for c, share in value.items())
             lines.append(f"channel_mix = {{ {mix} }}")
         elif isinstance(value, bool):
             lines.append(f"{name} = {str(value).lower()}")
         elif isinstance(value, str):
             lines.append(f'{name} = "{value}"')
         elif isinstance(value, float):
-            lines.append(f"{name} = {value:.6g}")
+            lines.append(f"{name} = {value!r}")  # every digit: an unedited line changes nothing
         else:
             lines.append(f"{name} = {value}")
     click.echo("\n".join(lines))

@@ -128,13 +128,15 @@ class MarketingDepartment(mesa.Agent):
             book.record_exposures(len(idx), len(engaged))
             self.capture_inquiries(engaged, c)
 
-    def replan(self, annual_budget: float, shares: np.ndarray) -> None:
-        """From this week spend ``annual_budget`` (currency/year) split as ``shares`` (one per
-        channel, summing to 1): the new plan, from which a revenue goal retargets. What was
-        spent before still carries over (adstock)."""
+    def replan(self, annual_budget: float, shares: np.ndarray | None = None) -> None:
+        """From this week spend ``annual_budget`` (currency/year); with ``shares`` (one per
+        channel, summing to 1) split it so: the new plan, from which a revenue goal retargets
+        (without, the current split stays, retargeting included). What was spent before still
+        carries over (adstock)."""
         self.params = self.params.model_copy(update={"annual_budget": annual_budget})
-        self.planned_share = np.asarray(shares, dtype=float).copy()
-        self.channel_share = self.planned_share.copy()
+        if shares is not None:
+            self.planned_share = np.asarray(shares, dtype=float).copy()
+            self.channel_share = self.planned_share.copy()
 
     def update_targeting(self) -> None:
         """Recompute the targeting weights after the segment focus moved.

@@ -29,6 +29,9 @@ class SalesTeam:
         self.stream = firm.streams["team"]
         self.segment_names = list(firm.params.market.segments)
         self.openings: list[tuple[int, int]] = []  # (week the replacement starts, segment)
+        #: reps let go by :meth:`set_headcount`, who leave at the start of the next week (so
+        #: the work they hand back is booked in a week's row)
+        self.let_go: list[SalesRep] = []
         self.hires = 0
         self.departures = 0
         #: Chance that a rep leaves in a given week (the yearly attrition as a weekly hazard).
@@ -55,6 +58,9 @@ class SalesTeam:
     def step(self, week: int) -> None:
         """Start of the week: replacements whose start date has come join; then each rep
         leaves with the weekly attrition hazard and an opening is posted for its territory."""
+        if self.let_go:
+            leaving_now, self.let_go = self.let_go, []
+            self._remove(leaving_now)
         due = [segment for start, segment in self.openings if start <= week]
         self.openings = [(start, seg) for start, seg in self.openings if start > week]
         for segment in due:
@@ -82,11 +88,14 @@ class SalesTeam:
         """Aim at ``reps`` per territory (segment index -> reps) from ``week``: a territory
         short of it posts openings, filled after ``backfill_weeks`` (then ramping up like any
         hire); one over it first withdraws openings not yet filled, then lets go its most
-        recently hired reps. Returns (openings posted, reps let go)."""
+        recently hired reps, who leave at the start of the next week (:meth:`step`). Returns
+        (openings posted, reps let go)."""
         posted = let_go = 0
         leaving: list[SalesRep] = []
         for segment, target in reps.items():
-            employed = self.firm.reps_by_segment.get(segment, [])
+            employed = [
+                rep for rep in self.firm.reps_by_segment.get(segment, []) if rep not in self.let_go
+            ]
             pending = [opening for opening in self.openings if opening[1] == segment]
             short = target - len(employed) - len(pending)
             if short > 0:
@@ -100,8 +109,7 @@ class SalesTeam:
                 if over:
                     leaving += employed[len(employed) - over :]
                     let_go += over
-        if leaving:
-            self._remove(leaving)
+        self.let_go += leaving
         return posted, let_go
 
     def _remove(self, leaving: list[SalesRep]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from gtmsim.classroom.game.engine import GameSetup, replay
 from gtmsim.classroom.game.game import Game, write_csv
-from gtmsim.classroom.game.rules import Decisions
+from gtmsim.classroom.game.rules import Decisions, same
 from gtmsim.classroom.game.scores import scoreboard
 
 #: The practices a team decides, and the decisions that make each.
@@ -52,7 +52,7 @@ def changed_practices(played: list[dict[str, Decisions]], team: str, start: Deci
     return [
         practice
         for practice, keys in PRACTICES.items()
-        if any(getattr(r[team], k) != getattr(start, k) for r in played for k in keys)
+        if any(not same(k, r[team], start) for r in played for k in keys)
     ]
 
 

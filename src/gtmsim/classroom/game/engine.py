@@ -12,12 +12,11 @@ the last digit (:func:`replay`).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from gtmsim.classroom.game.errors import GameSetupError
-from gtmsim.classroom.game.rules import Decisions, GameRules
+from gtmsim.classroom.game.rules import Decisions, GameRules, same
 from gtmsim.model.firm import Firm
 from gtmsim.model.growth import GrowthModel
 from gtmsim.model.market_scenario import MAX_FIRMS, MarketScenario, resized_unit
@@ -80,7 +79,8 @@ def game_market(
 ) -> tuple[MarketScenario, tuple[str, ...]]:
     """The game's market and its computer rivals' names.
 
-    Every team's firm is the source's first firm; computer rival ``k`` plays the source's
+    Every team's firm is the source's first firm, without any scheduled budget cut, headcount
+    cut or reorganisation (a team's levers are its decisions); computer rival ``k`` plays the source's
     firm ``1 + k`` modulo its other firms (a one-firm source: the same firm), named after it
     (``rival``, then ``rival-2``, ...).
     ``prospects`` resizes the market, each company with it. The game runs ``rounds x
@@ -106,6 +106,14 @@ def game_market(
     names = list(source.firms)
     first = source.firms[names[0]]
     others = names[1:] or names[:1]
+    # a team's levers are its decisions: no scheduled cut or reorganisation overrides them
+    first = first.model_copy(
+        update={
+            "marketing": first.marketing.model_copy(update={"budget_cut_week": None}),
+            "sales": first.sales.model_copy(update={"headcount_cut_week": None}),
+            "reorganise": None,
+        }
+    )
     firms: dict[str, Scenario] = {team: first for team in teams}
     computers: list[str] = []
     for k in range(computer_rivals):
@@ -189,6 +197,8 @@ class GameEngine:
                 if due:
                     levers.pending = [change for change in levers.pending if change[0] > week]
                     for _, lever, value in due:
+                        if lever == "skilling_live":  # a training ends: its level is reached
+                            value = max(levers.skilling_live, value)
                         setattr(levers, lever, value)
                     self.apply_organisation(name)
             self.model.step()
@@ -201,10 +211,12 @@ class GameEngine:
         firm, levers, rules = self.firms[team], self.levers[team], self.setup.rules
         old = levers.decisions
         rep_cost = firm.params.sales.annual_cost_per_rep
-        if new.marketing_budget != old.marketing_budget or new.channel_mix != old.channel_mix:
+        if not same("channel_mix", new, old):  # a new plan: marketing starts from it
             mix = new.normalised_mix()
             shares = [mix.get(channel, 0.0) for channel in firm.marketing.channel_names]
             firm.marketing.replan(new.marketing_budget, shares)
+        elif new.marketing_budget != old.marketing_budget:  # the split, retargeted, stays
+            firm.marketing.replan(new.marketing_budget)
         if new.reps != old.reps:
             hired, let_go = firm.team.set_headcount(self.spread(team, new.reps), week)
             firm.charge(hired * rules.hiring_fee_share * rep_cost)
@@ -220,37 +232,51 @@ class GameEngine:
         elif not levers.crm_live and not underway:
             firm.charge(rules.crm_cost_per_rep * new.reps)
             levers.pending.append((week + rules.crm_weeks, "crm_live", True))
-        # cross-skilling: more is training (the increment paid when decided, live when the
-        # training ends); less is immediate
+        # cross-skilling: more is a training (the increment paid when decided, live when that
+        # training ends; trainings under way keep their dates); less is immediate
         others = [change for change in levers.pending if change[1] != "skilling_live"]
         training = [change for change in levers.pending if change[1] == "skilling_live"]
-        if new.cross_skilling > levers.skilling_live:
-            planned = training[0][2] if training else levers.skilling_live
-            if new.cross_skilling > planned:
-                firm.charge((new.cross_skilling - planned) * new.reps * rules.training_cost_per_rep)
-                ready = week + rules.training_weeks
-            else:
-                ready = training[0][0]
-            levers.pending = [*others, (ready, "skilling_live", new.cross_skilling)]
+        target = new.cross_skilling
+        if target <= levers.skilling_live:
+            levers.pending, levers.skilling_live = others, target
         else:
-            levers.pending, levers.skilling_live = others, new.cross_skilling
+            planned = max([level for _, _, level in training], default=levers.skilling_live)
+            kept = [(ready, lever, min(level, target)) for ready, lever, level in training]
+            if target > planned:
+                firm.charge((target - planned) * new.reps * rules.training_cost_per_rep)
+                kept.append((week + rules.training_weeks, "skilling_live", target))
+            levers.pending = [*others, *kept]
         levers.decisions = new
         self.apply_organisation(team)
 
     def spread(self, team: str, reps: int) -> dict[int, int]:
-        """``reps`` over the firm's territories in proportion to its starting team (largest
-        remainders; by segment index)."""
-        weights = self.territory_weights[team]
+        """Each territory's headcount (by segment index) for a team of ``reps``, moved from
+        today's (employed, less those let go, plus openings) only in the direction of the
+        change: a hire goes where the team is furthest below its starting proportions, a cut
+        comes from where it is furthest above them. So asking for more never lays anyone off."""
+        firm = self.firms[team]
         segments = list(self.setup.market.firms[team].market.segments)
+        weights = {segments.index(name): w for name, w in self.territory_weights[team].items()}
+        if sum(weights.values()) == 0:  # a firm that started with no reps spreads evenly
+            weights = dict.fromkeys(range(len(segments)), 1)
         total = sum(weights.values())
-        if total == 0:  # a firm that started with no reps spreads evenly
-            weights, total = {s: 1 for s in segments}, len(segments)
-        exact = {name: reps * w / total for name, w in weights.items()}
-        counts = {name: math.floor(x) for name, x in exact.items()}
-        left = reps - sum(counts.values())
-        for name in sorted(exact, key=lambda n: counts[n] - exact[n])[:left]:
-            counts[name] += 1
-        return {segments.index(name): count for name, count in counts.items()}
+        counts = {
+            s: sum(rep not in firm.team.let_go for rep in firm.reps_by_segment.get(s, []))
+            + sum(opening[1] == s for opening in firm.team.openings)
+            for s in range(len(segments))
+        }
+        exact = {s: reps * weights.get(s, 0) / total for s in counts}
+        change = reps - sum(counts.values())
+        for _ in range(abs(change)):
+            if change > 0:
+                s = max(counts, key=lambda k: (exact[k] - counts[k], -k))
+                counts[s] += 1
+            else:
+                s = max(
+                    (k for k in counts if counts[k] > 0), key=lambda k: (counts[k] - exact[k], -k)
+                )
+                counts[s] -= 1
+        return counts
 
     def apply_organisation(self, name: str) -> None:
         """Set the firm's organisation levers to its decisions and live levers."""

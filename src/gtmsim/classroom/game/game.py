@@ -11,8 +11,10 @@ stored results) whenever it is needed and not already in memory.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import tempfile
 import threading
 import tomllib
 from pathlib import Path
@@ -30,6 +32,8 @@ from gtmsim.model.market_scenario import as_market
 
 #: Where ``export`` writes, inside the game folder.
 EXPORT_DIR = "export"
+#: The exports, by file name (:meth:`Game.export_rows`).
+EXPORTS = ("decisions.csv", "results.csv", "scoreboard.csv")
 
 
 class Game:
@@ -40,6 +44,7 @@ class Game:
         self.store = GameStore.open(self.folder)
         self.setup: GameSetup = self.store.setup()
         self._engine: GameEngine | None = None
+        self._engine_revision = -1  # the file's revision the engine was replayed for
         self._lock = threading.RLock()  # one action at a time (the server's threads)
 
     # --- creating -----------------------------------------------------------------------------
@@ -166,6 +171,8 @@ class Game:
         data = {**base.model_dump(), **changes}
         try:
             decisions = Decisions.model_validate(data)
+            if "channel_mix" in changes:
+                decisions = self.canonical_mix(team, decisions, source)
         except ValidationError as err:
             first = err.errors()[0]
             key = ".".join(str(x) for x in first["loc"])
@@ -176,6 +183,23 @@ class Game:
             ) from None
         self.check_bounds(team, decisions, source)
         return decisions
+
+    def canonical_mix(self, team: str, decisions: Decisions, source: str) -> Decisions:
+        """``decisions`` with its channel mix as shares of every channel of the firm, in the
+        firm's order, summing to 1 (a mix typed as percents or weights is the same mix)."""
+        channels = list(self.start_decisions(team).channel_mix)
+        given = decisions.channel_mix
+        unknown = [name for name in given if name not in channels]
+        if unknown:
+            raise DecisionsError(
+                f"{source}: channel_mix has {unknown[0]!r}, which is not one of the firm's "
+                f"channels: {', '.join(channels)}."
+            )
+        if any(not math.isfinite(v) or v < 0 for v in given.values()) or sum(given.values()) <= 0:
+            return decisions  # check_bounds says what is wrong
+        total = sum(given.values())
+        mix = {name: given.get(name, 0.0) / total for name in channels}
+        return decisions.model_copy(update={"channel_mix": mix})
 
     def check_bounds(self, team: str, decisions: Decisions, source: str) -> None:
         """The game's limits: channels the firm has, budget, team size and price ranges."""
@@ -216,15 +240,21 @@ class Game:
     def submit(self, team: str, changes: dict[str, Any], source: str = "decisions") -> Decisions:
         """Record ``team``'s decisions for the open round (any levers not given keep their
         values); returns the full decisions recorded."""
+        return self.record(team, changes, source)[0]
+
+    def record(
+        self, team: str, changes: dict[str, Any], source: str = "decisions"
+    ) -> tuple[Decisions, int, str]:
+        """:meth:`submit`, returning also the round it is for and the time it was recorded
+        (read in the same transaction, so a round closed meanwhile cannot mislabel it)."""
         with self._lock:
-            round_ = self.open_round
-            if round_ is None:
+            if self.open_round is None:
                 raise DecisionsError(
                     f"the game is over: all {self.setup.rounds} rounds are played."
                 )
             decisions = self.parse(team, changes, source)
-            self.store.submit(round_, team, decisions)
-            return decisions
+            round_, at = self.store.submit(team, decisions, self.setup.rounds)
+            return decisions, round_, at
 
     def submit_file(self, team: str, path: Path) -> Decisions:
         """:meth:`submit` the decisions in a TOML file."""
@@ -246,8 +276,13 @@ class Game:
         """The running market after the closed rounds (replayed from the seed if not in memory,
         and checked against the stored results)."""
         with self._lock:
+            revision = self.store.revision()
             closed = self.rounds_closed
-            if self._engine is None or self._engine.rounds_played != closed:
+            if (
+                self._engine is None
+                or self._engine_revision != revision
+                or self._engine.rounds_played != closed
+            ):
                 engine = replay(self.setup, self.store.played())
                 stored = self.rows()
                 for firm, f in engine.firms.items():
@@ -258,7 +293,7 @@ class Game:
                             "changed, or was made by another gtmsim version; play it with that "
                             "version."
                         )
-                self._engine = engine
+                self._engine, self._engine_revision = engine, revision
             return self._engine
 
     def close_round(self) -> int:
@@ -282,6 +317,7 @@ class Game:
             except BaseException:
                 self._engine = None  # the model may be part-way through the round
                 raise
+            self._engine_revision = self.store.revision()
             return round_
 
     def undo_round(self) -> int:
@@ -299,37 +335,37 @@ class Game:
         """Set the scoreboard's weights (keys of :data:`~gtmsim.classroom.game.scores.MEASURES`)."""
         self.store.set_meta("weights", weights)
 
+    def export_rows(self, name: str) -> list[dict[str, Any]]:
+        """The rows of export ``name``: ``decisions.csv`` (every team's decisions in every
+        closed round, the mix as one column per channel), ``results.csv`` (every firm's weekly
+        KPIs) or ``scoreboard.csv`` (the scoreboard after each round)."""
+        played = self.store.played()
+        if name == "decisions.csv":
+            channels = list(self.start_decisions(self.setup.teams[0]).channel_mix)
+            rows = []
+            for round_, decisions in enumerate(played, start=1):
+                for team, d in decisions.items():
+                    row = {"round": round_, "team": team, **d.model_dump(exclude={"channel_mix"})}
+                    mix = d.normalised_mix()
+                    row.update({f"mix_{c}": mix.get(c, 0.0) for c in channels})
+                    rows.append(row)
+            return rows
+        if name == "results.csv":
+            return [{"round": r, "firm": f, **kpis} for r, f, _, kpis in self.store.weeks()]
+        if name == "scoreboard.csv":
+            return [
+                {"round": r, "rank": rank, **row}
+                for r in range(1, len(played) + 1)
+                for rank, row in enumerate(self.scoreboard(after_round=r), start=1)
+            ]
+        raise KeyError(name)
+
     def export(self) -> list[Path]:
-        """Write every decision, every firm's weekly KPIs and the scoreboard after each round
-        as CSV files in the game folder's ``export/`` (each written whole, then moved into
-        place); returns their paths."""
+        """Write every export (:data:`EXPORTS`) as CSV in the game folder's ``export/`` (each
+        written whole under a name of its own, then moved into place); returns their paths."""
         out = self.folder / EXPORT_DIR
         out.mkdir(exist_ok=True)
-        played = self.store.played()
-        channels = list(self.start_decisions(self.setup.teams[0]).channel_mix)
-        decision_rows = []
-        for round_, decisions in enumerate(played, start=1):
-            for team, d in decisions.items():
-                row = {"round": round_, "team": team, **d.model_dump(exclude={"channel_mix"})}
-                mix = d.normalised_mix()
-                row.update({f"mix_{c}": mix.get(c, 0.0) for c in channels})
-                decision_rows.append(row)
-        result_rows = [
-            {"round": r, "firm": firm, **kpis} for r, firm, _, kpis in self.store.weeks()
-        ]
-        score_rows = [
-            {"round": r, "rank": rank, **row}
-            for r in range(1, len(played) + 1)
-            for rank, row in enumerate(self.scoreboard(after_round=r), start=1)
-        ]
-        written = []
-        for name, rows in (
-            ("decisions.csv", decision_rows),
-            ("results.csv", result_rows),
-            ("scoreboard.csv", score_rows),
-        ):
-            written.append(write_csv(out / name, rows))
-        return written
+        return [write_csv(out / name, self.export_rows(name)) for name in EXPORTS]
 
 
 def dumps(rows: list[dict[str, float]]) -> str:
@@ -337,15 +373,24 @@ def dumps(rows: list[dict[str, float]]) -> str:
     return json.dumps(rows, default=lambda x: x.item())
 
 
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """``rows`` as CSV text (a header from the first row's keys; empty for no rows)."""
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
+
+
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    """Write ``rows`` to ``path`` whole (a partial file, then renamed)."""
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        if rows:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    partial.replace(path)
+    """Write ``rows`` to ``path`` whole: a temporary file of its own beside it (so two writers
+    never share one), then renamed over it."""
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(csv_text(rows))
+    Path(handle.name).replace(path)
     return path
 
 

@@ -24,14 +24,14 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gtmsim.classroom.game import charts
 from gtmsim.classroom.game.errors import GAME_ERRORS
-from gtmsim.classroom.game.game import Game
+from gtmsim.classroom.game.game import EXPORTS, Game, csv_text
 from gtmsim.classroom.game.rules import Decisions, plan_cost
-from gtmsim.classroom.game.scores import MEASURES, parse_weights
+from gtmsim.classroom.game.scores import MEASURES, parse_weights, scoreboard
 
 #: Seconds between a page's checks for a closed round.
 POLL_SECONDS = 1.0
@@ -106,9 +106,9 @@ class GamePages:
             "round_weeks": game.setup.round_weeks,
         }
 
-    def chart(self, key: tuple, draw) -> Response:
-        """A chart of the current round (drawn once per round and key)."""
-        full_key = (self.game.rounds_closed, *key)
+    def chart(self, view: dict[str, Any], key: tuple, draw) -> Response:
+        """A chart of ``view`` (drawn once per view and key)."""
+        full_key = (view["key"], *key)
         with self._charts_lock:
             if full_key not in self._charts:
                 if len(self._charts) > 200:
@@ -134,17 +134,26 @@ class GamePages:
         )
 
     def view(self) -> dict[str, Any]:
-        """What every page of this round shows, read from the game file once per round (and
-        per set of weights): each firm's rows, its round ends and the scoreboard."""
-        key = (self.game.rounds_closed, json.dumps(self.game.weights(), sort_keys=True))
-        with self._charts_lock:
-            found = self._views.get(key)
-        if found is None:
+        """What every page shows of the game as played now, read from the game file once per
+        revision (a close or an undo, here or by another process) and set of weights: each
+        firm's rows, its round ends, the scoreboard, and ``key``, which names all of it."""
+        while True:
+            revision = self.game.store.revision()
+            weights = self.game.weights()
+            key = (revision, json.dumps(weights, sort_keys=True))
+            with self._charts_lock:
+                found = self._views.get(key)
+            if found is not None:
+                return found
             rows = self.game.rows()
-            found = {"rows": rows, "ends": self.round_ends(rows), "board": self.game.scoreboard()}
+            board = scoreboard(rows, weights) if any(rows.values()) else []
+            if self.game.store.revision() != revision:
+                continue  # a round closed or was undone while reading: read again
+            found = {"key": key, "rows": rows, "ends": self.round_ends(rows), "board": board}
+            found["weights"] = weights
             with self._charts_lock:
                 self._views = {key: found}
-        return found
+            return found
 
     def round_ends(self, all_rows) -> dict[str, list[dict[str, float]]]:
         """Each firm's KPIs at the end of each closed round, with the round's own totals."""
@@ -183,19 +192,25 @@ class GamePages:
         return self.view()["board"]
 
     def share_svg(self, request: Request) -> Response:
-        rows = self.view()["rows"]
-        return self.chart(("share",), lambda: charts.share_chart(rows, self.computers))
+        view = self.view()
+        return self.chart(
+            view, ("share",), lambda: charts.share_chart(view["rows"], self.computers)
+        )
 
     def scores_svg(self, request: Request) -> Response:
+        view = self.view()
+
         def draw() -> str:
-            closed = self.game.rounds_closed
-            scores: dict[str, list[float]] = {f: [] for f in self.game.setup.market.firms}
-            for r in range(1, closed + 1):
-                for row in self.game.scoreboard(after_round=r):
+            weeks = self.game.setup.round_weeks
+            rows = view["rows"]
+            scores: dict[str, list[float]] = {f: [] for f in rows}
+            for r in range(1, len(next(iter(rows.values()))) // weeks + 1):
+                upto = {firm: firm_rows[: r * weeks] for firm, firm_rows in rows.items()}
+                for row in scoreboard(upto, view["weights"]):
                     scores[row["firm"]].append(row["score"])
             return charts.score_chart(scores, self.computers)
 
-        return self.chart(("scores",), draw)
+        return self.chart(view, ("scores",), draw)
 
     # --- a team's pages -----------------------------------------------------------------------
 
@@ -244,9 +259,7 @@ class GamePages:
         return await self.in_thread(lambda: self._submit(team, changes))
 
     def _submit(self, team: str, changes: dict[str, Any]) -> JSONResponse:
-        decisions = self.game.submit(team, changes, source="your plan")
-        round_ = self.game.open_round
-        at = self.game.store.submissions(round_)[team][1]
+        decisions, round_, at = self.game.record(team, changes, source="your plan")
         return JSONResponse({"round": round_, "submitted_at": at, **decisions.model_dump()})
 
     async def team_cost(self, request: Request) -> JSONResponse:
@@ -272,14 +285,17 @@ class GamePages:
         if team is None:
             return Response(status_code=404)
         name = request.path_params["name"]
-        rows = self.view()["rows"]
+        view = self.view()
+        rows = view["rows"]
         if name == "share":
             return self.chart(
-                ("share", team), lambda: charts.share_chart(rows, self.computers, highlight=team)
+                view,
+                ("share", team),
+                lambda: charts.share_chart(rows, self.computers, highlight=team),
             )
         if name == "arr":
             colour = charts.colours(list(rows), self.computers)[team]
-            return self.chart(("arr", team), lambda: charts.team_chart(rows[team], colour))
+            return self.chart(view, ("arr", team), lambda: charts.team_chart(rows[team], colour))
         return Response(status_code=404)
 
     # --- the instructor's console -------------------------------------------------------------
@@ -327,7 +343,7 @@ class GamePages:
                 return JSONResponse({"undone": game.undo_round(), **self.state()})
             if action == "weights":
                 text = ",".join(f"{k}={v}" for k, v in dict(body).items() if v not in ("", None))
-                game.set_weights(parse_weights(text))
+                game.set_weights(parse_weights(text, source="weights"))
                 return JSONResponse({"weights": game.weights()})
             return JSONResponse({"error": f"no action {action!r}"}, status_code=404)
 
@@ -337,10 +353,11 @@ class GamePages:
         if not self.is_instructor(request):
             return Response(status_code=403)
         name = request.path_params["name"]
-        files = {path.name: path for path in self.game.export()}
-        if name not in files:
+        if name not in EXPORTS:
             return Response(status_code=404)
-        return FileResponse(files[name], media_type="text/csv", filename=name)
+        text = csv_text(self.game.export_rows(name))  # made for this request, in memory
+        disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(text, media_type="text/csv", headers=disposition)
 
     # --- running actions ----------------------------------------------------------------------
 
@@ -378,7 +395,7 @@ async def json_object(request: Request) -> dict[str, Any] | None:
     """The request's JSON body if it is an object, else None (not JSON, or not an object)."""
     try:
         body = await request.json()
-    except ValueError:  # also UnicodeDecodeError
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested past reason
         return None
     return body if isinstance(body, dict) else None
 

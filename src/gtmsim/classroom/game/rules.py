@@ -107,7 +107,9 @@ class Decisions(BaseModel):
     channel_mix: dict[str, float] = Field(
         description="Share of the budget per channel (relative weights, normalised to sum to 1)."
     )
-    reps: int = Field(ge=0, description="Sales reps to employ (hired or let go to reach it).")
+    reps: int = Field(
+        ge=0, strict=True, description="Sales reps to employ (hired or let go to reach it)."
+    )
     price: float = Field(gt=0, description="Price as a multiple of list price (1 = list).")
     marketing_goal: Literal["leads", "revenue"] = Field(
         description="What marketing optimises: its own MQL count, or the revenue sales wins."
@@ -145,6 +147,19 @@ class Decisions(BaseModel):
         """The channel mix as shares summing to 1."""
         total = sum(self.channel_mix.values())
         return {name: share / total for name, share in self.channel_mix.items()}
+
+
+#: Shares of a channel mix closer than this are the same mix (a mix typed as percents).
+MIX_TOLERANCE = 1e-9
+
+
+def same(key: str, a: Decisions, b: Decisions) -> bool:
+    """Whether decisions ``a`` and ``b`` agree on lever ``key`` (a channel mix compared as
+    shares, so 30/20/... and 0.3/0.2/... are one mix)."""
+    if key == "channel_mix":
+        x, y = a.normalised_mix(), b.normalised_mix()
+        return all(abs(x.get(c, 0.0) - y.get(c, 0.0)) <= MIX_TOLERANCE for c in {*x, *y})
+    return getattr(a, key) == getattr(b, key)
 
 
 def plan_cost(

@@ -59,25 +59,26 @@ MEASURES: dict[str, Measure] = {
 DEFAULT_WEIGHTS = {"arr_share": 40.0, "profit": 30.0, "arr_growth": 30.0}
 
 
-def parse_weights(text: str) -> dict[str, float]:
-    """``"arr_share=40,profit=30"`` as weights (checked: known keys, numbers >= 0, not all 0)."""
+def parse_weights(text: str, source: str = "--weights") -> dict[str, float]:
+    """``"arr_share=40,profit=30"`` as weights (checked: known keys, numbers >= 0, not all 0);
+    ``source`` names where they came from in an error."""
     weights: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition("=")
         key = key.strip()
         if not sep or key not in MEASURES:
             raise WeightsError(
-                f"--weights {text!r}: {part!r} is not KEY=NUMBER with a known key. Known keys: "
+                f"{source} {text!r}: {part!r} is not KEY=NUMBER with a known key. Known keys: "
                 f"{', '.join(MEASURES)}; e.g. --weights arr_share=40,profit=30,arr_growth=30."
             )
         try:
             weights[key] = float(value)
         except ValueError:
-            raise WeightsError(f"--weights {text!r}: {value!r} is not a number.") from None
+            raise WeightsError(f"{source} {text!r}: {value!r} is not a number.") from None
         if not math.isfinite(weights[key]) or weights[key] < 0:
-            raise WeightsError(f"--weights {text!r}: {key} must be a number >= 0.")
+            raise WeightsError(f"{source} {text!r}: {key} must be a number >= 0.")
     if not any(weights.values()):
-        raise WeightsError(f"--weights {text!r}: at least one weight must be above 0.")
+        raise WeightsError(f"{source} {text!r}: at least one weight must be above 0.")
     return weights
 
 

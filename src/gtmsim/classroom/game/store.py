@@ -96,6 +96,7 @@ class GameStore:
                 "seed": setup.seed,
                 "rules": setup.rules.model_dump(mode="json"),
                 "weights": None,
+                "revision": 0,
             }
             db.executemany(
                 "INSERT INTO game VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
@@ -138,9 +139,13 @@ class GameStore:
         return store
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in one transaction (committed on success, rolled back on error)."""
+    def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction (committed on success, rolled back on error); a
+        ``write`` transaction takes the file's write lock at once (BEGIN IMMEDIATE), so what it
+        reads cannot change before it writes, whatever other process uses the file."""
         with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
+            if write:
+                db.execute("BEGIN IMMEDIATE")
             yield db
 
     # --- reading ------------------------------------------------------------------------------
@@ -172,6 +177,14 @@ class GameStore:
         with self.connect() as db:
             rows = db.execute("SELECT name, code FROM teams WHERE computer = 0 ORDER BY position")
             return dict(rows.fetchall())
+
+    def revision(self) -> int:
+        """How many times rounds were closed or undone: what the played game is, for caches
+        (another process, e.g. `gtmsim game undo-round` beside the server, moves it too)."""
+        try:
+            return int(self.meta("revision"))
+        except KeyError:  # pragma: no cover - every game file is made with one
+            return 0
 
     def rounds_closed(self) -> int:
         """Rounds played so far."""
@@ -207,13 +220,20 @@ class GameStore:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def submit(self, round_: int, team: str, decisions: Decisions) -> None:
-        """Record ``team``'s decisions for ``round_`` (a later submission replaces it)."""
-        with self.connect() as db:
+    def submit(self, team: str, decisions: Decisions, rounds: int) -> tuple[int, str]:
+        """Record ``team``'s decisions for the open round (a later submission replaces it);
+        returns the round and the time recorded. Raises GameFileError when all ``rounds`` are
+        played."""
+        with self.connect(write=True) as db:
+            round_ = db.execute("SELECT COUNT(*) FROM rounds").fetchone()[0] + 1
+            if round_ > rounds:
+                raise GameFileError(f"the game is over: all {rounds} rounds are played.")
+            at = now()
             db.execute(
                 "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?)",
-                (round_, team, decisions.model_dump_json(), now()),
+                (round_, team, decisions.model_dump_json(), at),
             )
+        return round_, at
 
     def close_round(
         self,
@@ -224,9 +244,14 @@ class GameStore:
         """Record a played round: the decisions it ran with and every firm's weekly KPIs (one
         transaction: all of it or none)."""
         payload = {team: d.model_dump(mode="json") for team, d in decisions.items()}
-        with self.connect() as db:
-            if db.execute("SELECT 1 FROM rounds WHERE round = ?", (round_,)).fetchone():
-                raise GameFileError(f"round {round_} is already closed.")
+        with self.connect(write=True) as db:
+            closed = db.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
+            if closed != round_ - 1:
+                raise GameFileError(
+                    f"round {round_} cannot be recorded: {closed} rounds are closed in "
+                    f"{self.path} (another window or command closed or undid a round meanwhile). "
+                    "Reload the page and look again before closing."
+                )
             db.execute("INSERT INTO rounds VALUES (?, ?, ?)", (round_, now(), json.dumps(payload)))
             db.executemany(
                 "INSERT INTO weeks VALUES (?, ?, ?, ?)",
@@ -236,15 +261,30 @@ class GameStore:
                     for row in firm_rows
                 ],
             )
+            bump(db)
 
     def undo_round(self, round_: int) -> None:
         """Forget closed round ``round_`` (the last): its results and the decisions it ran
         with; what teams submitted for it stays, to be changed or played again."""
-        with self.connect() as db:
+        with self.connect(write=True) as db:
+            closed = db.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
+            if closed != round_:
+                raise GameFileError(
+                    f"round {round_} is not the last closed round ({closed} are closed): another "
+                    "window or command changed the game meanwhile. Reload and look again."
+                )
             db.execute("DELETE FROM weeks WHERE round = ?", (round_,))
             db.execute("DELETE FROM rounds WHERE round = ?", (round_,))
+            bump(db)
 
     def set_meta(self, key: str, value: Any) -> None:
         """Set a value of the game's setup table (e.g. the scoreboard's weights)."""
         with self.connect() as db:
             db.execute("INSERT OR REPLACE INTO game VALUES (?, ?)", (key, json.dumps(value)))
+
+
+def bump(db: sqlite3.Connection) -> None:
+    """Move the game's revision on, in the transaction that changes what was played."""
+    db.execute(
+        "UPDATE game SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'"
+    )
