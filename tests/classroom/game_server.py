@@ -1,4 +1,5 @@
-"""Starting and stopping `gtmsim game serve` for the game's end-to-end tests."""
+"""Helpers for the classroom's end-to-end tests: Debian's chromium and its flags, a free port,
+and `gtmsim game serve` started and stopped on it."""
 
 from __future__ import annotations
 

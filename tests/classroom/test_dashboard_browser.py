@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -22,21 +21,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from game_server import CHROMIUM, CHROMIUM_ARGS, free_port
 
 from gtmsim.classroom.model import DEFAULT_SEED
 from gtmsim.classroom.server import server_command, server_env
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SCREEN = {"width": 1280, "height": 720}
 START_TIMEOUT_S = 90
@@ -44,12 +33,6 @@ UI_TIMEOUT_MS = 60_000
 #: Set to a path (docs/dashboard.png) to keep a copy of the screenshot, taken after a year.
 DOCS_SCREENSHOT = os.environ.get("GTMSIM_DASHBOARD_SCREENSHOT")
 SCREENSHOT_WEEK = 52 if DOCS_SCREENSHOT else 26
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

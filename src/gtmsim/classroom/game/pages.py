@@ -249,36 +249,35 @@ class GamePages:
             computers=self.computers,
         )
 
-    async def team_submit(self, request: Request) -> JSONResponse:
+    async def team_action(self, request: Request, action) -> JSONResponse:
+        """Run ``action(team, changes)`` for the team of the request's code with its JSON
+        object (404 for an unknown code, 400 for a body that is not a JSON object)."""
         team = self.team_of(request)
         if team is None:
             return JSONResponse({"error": "unknown team code"}, status_code=404)
         changes = await json_object(request)
         if changes is None:
             return JSONResponse({"error": "send the decisions as a JSON object"}, 400)
-        return await self.in_thread(lambda: self._submit(team, changes))
+        return await self.in_thread(lambda: action(team, changes))
+
+    async def team_submit(self, request: Request) -> JSONResponse:
+        return await self.team_action(request, self._submit)
 
     def _submit(self, team: str, changes: dict[str, Any]) -> JSONResponse:
         decisions, round_, at = self.game.record(team, changes, source="your plan")
         return JSONResponse({"round": round_, "submitted_at": at, **decisions.model_dump()})
 
     async def team_cost(self, request: Request) -> JSONResponse:
-        team = self.team_of(request)
-        if team is None:
-            return JSONResponse({"error": "unknown team code"}, status_code=404)
-        changes = await json_object(request)
-        if changes is None:
-            return JSONResponse({"error": "send the decisions as a JSON object"}, 400)
+        return await self.team_action(request, self._cost)
 
-        def cost() -> JSONResponse:
-            game = self.game
-            after = game.parse(team, changes, source="your plan")
-            before = game.current_decisions(team)
-            rep_cost = game.setup.market.firms[team].sales.annual_cost_per_rep
-            parts = plan_cost(before, after, rep_cost, game.setup.round_weeks, game.setup.rules)
-            return JSONResponse({**parts, "total": sum(parts.values())})
-
-        return await self.in_thread(cost)
+    def _cost(self, team: str, changes: dict[str, Any]) -> JSONResponse:
+        """What the plan with ``changes`` costs this round (marketing, sales team, one-off)."""
+        game = self.game
+        after = game.parse(team, changes, source="your plan")
+        before = game.current_decisions(team)
+        rep_cost = game.setup.market.firms[team].sales.annual_cost_per_rep
+        parts = plan_cost(before, after, rep_cost, game.setup.round_weeks, game.setup.rules)
+        return JSONResponse({**parts, "total": sum(parts.values())})
 
     def team_svg(self, request: Request) -> Response:
         team = self.team_of(request)
