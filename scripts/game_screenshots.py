@@ -27,7 +27,7 @@ ROUNDS = [
         "team-4": {"meeting_cadence": "weekly", "lead_definition_agreed": True},
     },
     {"team-1": {"cross_skilling": 0.5}, "team-2": {"reps": 13}, "team-5": {"price": 1.2}},
-    {"team-3": {"channel_mix": {"content": 2, "seo_sem": 2, "events": 1}}},
+    {"team-3": {"channel_mix": {"ads": 0, "content": 2, "social": 0, "seo_sem": 2, "events": 1}}},
 ]
 SIZES = ((1280, 720), (1920, 1080))
 

@@ -59,7 +59,8 @@ def test_replaying_the_decisions_from_the_seed_reproduces_every_result(tmp_path)
     game = new_game(tmp_path / "g")
     game.submit("team-2", {"crm_connected": True, "cross_skilling": 0.5})
     game.close_round()
-    game.submit("team-3", {"marketing_budget": 400_000, "channel_mix": {"events": 1.0}})
+    events_only = {"ads": 0, "content": 0, "social": 0, "seo_sem": 0, "events": 1.0}
+    game.submit("team-3", {"marketing_budget": 400_000, "channel_mix": events_only})
     game.close_round()
     stored = {firm: dumps(rows) for firm, rows in game.rows().items()}
     reopened = Game(tmp_path / "g")
@@ -185,7 +186,10 @@ def test_cross_skilling_is_paid_when_decided_and_pays_off_after_training(tmp_pat
         ({"reps": 1000}, "above this game's limit"),
         ({"marketing_budget": 1e12}, "above this game's limit"),
         ({"channel_mix": {"radio": 1}}, "'radio', which is not one of the firm's channels"),
-        ({"channel_mix": {"ads": 0}}, "gives every channel 0"),
+        (
+            {"channel_mix": dict.fromkeys(("ads", "content", "social", "seo_sem", "events"), 0)},
+            "gives every channel 0",
+        ),
         ({"meeting_cadence": "daily"}, "meeting_cadence = 'daily'"),
         ({"crm_connected": "yes"}, "crm_connected = 'yes'"),
     ],
@@ -382,3 +386,16 @@ def test_exports_written_at_once_do_not_collide(tmp_path):
         "results.csv",
         "scoreboard.csv",
     ]
+
+
+def test_a_partial_channel_mix_is_refused_and_a_typo_gets_a_suggestion(tmp_path):
+    """Found by trying the CLI as a teacher: {ads = 1} silently set every other channel to 0."""
+    game = new_game(tmp_path / "g")
+    with pytest.raises(DecisionsError, match="names ads but not content, social, seo_sem, events"):
+        game.submit("team-1", {"channel_mix": {"ads": 1}})
+    with pytest.raises(DecisionsError, match="Did you mean 'price'"):
+        game.submit("team-1", {"prcie": 0.9})
+    with pytest.raises(DecisionsError, match=r"price = '0\.9'"):
+        game.submit("team-1", {"price": "0.9"})  # a quoted number is text, as reps = 12.5 is
+    with pytest.raises(ValueError, match="given twice"):
+        parse_weights("arr_share=40,arr_share=60")

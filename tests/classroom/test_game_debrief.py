@@ -104,7 +104,7 @@ def test_debrief_from_the_command_line(tmp_path):
     game.submit("team-1", {"reps": 5})
     game.close_round()
     result = CliRunner().invoke(
-        main, ["game", "debrief", str(tmp_path / "g"), "--seeds", "2", "--workers", "1"]
+        main, ["game", "debrief", str(tmp_path / "g"), "--seeds", "3", "--workers", "1"]
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "g" / "debrief" / "index.html").is_file()

@@ -63,6 +63,7 @@ def test_a_game_from_the_command_line(tmp_path):
         (["submit", "{g}", "--team", "red", "--decisions", "{tmp}/p.toml"], "unknown decision"),
         (["scoreboard", "{g}", "--weights", "luck=1"], "Known keys"),
         (["undo-round", "{g}"], "nothing to undo"),
+        (["debrief", "{g}"], "nothing to debrief"),
     ],
 )
 def test_mistakes_get_one_paragraph_and_status_2(tmp_path, args, message):
@@ -89,3 +90,21 @@ def test_serving_on_a_port_in_use_is_refused_in_one_paragraph(tmp_path):
         result = invoke("game", "serve", tmp_path / "g", "--port", str(port))
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"cannot serve on 127.0.0.1:{port}" in " ".join(result.output.split())
+
+
+def test_outputs_read_well_at_80_columns(tmp_path):
+    folder = tmp_path / "g"
+    made = invoke("game", "new", "duopoly", "--dir", folder, "--teams", "2", "--computer-rivals",
+                  "1", "--rounds", "1", "--prospects", "1000")  # fmt: skip
+    assert "2 teams and 1 computer rival (rival)" in " ".join(made.output.split())
+    empty = invoke("game", "scoreboard", folder, "--csv")
+    assert empty.output.splitlines() == [
+        "rank,firm,computer,score,arr_share,customer_share,arr_growth,profit,nrr,cac_payback"
+    ]
+    assert "0 weeks played" in invoke("game", "status", folder).output
+    assert "nothing to replay" in invoke("game", "replay", folder).output
+    invoke("game", "close-round", folder)
+    board = invoke("game", "scoreboard", folder).output
+    assert "rival*" in board and "(cpu)" not in board
+    assert all(len(line) <= 80 for line in board.splitlines())
+    assert "The game is over" in invoke("game", "decisions", folder, "--team", "team-1").output

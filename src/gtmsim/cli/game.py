@@ -52,9 +52,12 @@ def game() -> None:
     type=click.IntRange(0, 7),
     default=2,
     show_default=True,
-    help="Firms the computer runs, playing the market's other firms with fixed levers.",
+    help="Firms the computer runs with fixed levers, playing the market's other firms in turn "
+    "(duopoly has one other firm: two computer rivals both play it, as rival and rival-2).",
 )
-@click.option("--rounds", type=click.IntRange(1, 40), default=8, show_default=True)
+@click.option(
+    "--rounds", type=click.IntRange(1, 40), default=8, show_default=True, help="Rounds to play."
+)
 @click.option(
     "--round-weeks",
     type=click.IntRange(1, 52),
@@ -62,7 +65,13 @@ def game() -> None:
     show_default=True,
     help="Weeks each round runs (13: a quarter).",
 )
-@click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    help="Seed of every random draw: the same seed and decisions replay the game exactly.",
+)
 @click.option(
     "--prospects",
     type=click.IntRange(100, 1_000_000),
@@ -96,10 +105,13 @@ def new(
     )
     setup = created.setup
     console.print(
-        f"Created a game in {folder}: {len(setup.teams)} teams and {len(setup.computers)} "
-        f"computer rivals ({', '.join(setup.computers) or 'none'}) in the {market} market, "
-        f"{setup.rounds} rounds of {setup.round_weeks} weeks, seed {setup.seed}.",
+        f"Created a game in {folder}: {plural(len(setup.teams), 'team')} and "
+        f"{plural(len(setup.computers), 'computer rival')} "
+        f"({', '.join(setup.computers) or 'none'}) in the {market} market, "
+        f"{plural(setup.rounds, 'round')} of {setup.round_weeks} weeks, seed {setup.seed} (note "
+        "it: the same seed and decisions replay the game exactly).",
         highlight=False,
+        soft_wrap=True,
     )
     print_codes(created)
     console.print(
@@ -134,7 +146,10 @@ def decisions(game_dir: Path, team: str) -> None:
 
     played = Game(game_dir)
     current = played.submitted(team) or played.current_decisions(team)
-    lines = [f"# Decisions of {team} for round {played.open_round or '-'} (edit, then submit)."]
+    if played.open_round is None:
+        lines = [f"# The game is over: {team}'s decisions in its last round."]
+    else:
+        lines = [f"# Decisions of {team} for round {played.open_round} (edit, then submit)."]
     for name, info in Decisions.model_fields.items():
         value = getattr(current, name)
         lines.append(f"# {info.description}")
@@ -163,16 +178,22 @@ def decisions(game_dir: Path, team: str) -> None:
     help="A decisions file (TOML); keys it does not set keep their values.",
 )
 def submit(game_dir: Path, team: str, decisions_file: Path) -> None:
-    """Record a team's decisions for the open round (a later submission replaces it)."""
+    """Record a team's decisions for the open round. Submitting again before the round closes
+    changes them again: keys a file does not set keep the values submitted before."""
     from gtmsim.classroom.game.game import Game
 
     played = Game(game_dir)
     recorded = played.submit_file(team, decisions_file)
+    mix = ", ".join(f"{c} {100 * s:.0f}%" for c, s in recorded.normalised_mix().items())
     console.print(
         f"Recorded {team}'s decisions for round {played.open_round}: budget "
-        f"{recorded.marketing_budget:,.0f}/year, {recorded.reps} reps, price {recorded.price:g}, "
-        f"goal {recorded.marketing_goal}, CRM {'connected' if recorded.crm_connected else 'not connected'}.",
+        f"{recorded.marketing_budget:,.0f}/year ({mix}), {recorded.reps} reps, price "
+        f"{recorded.price:g}, goal {recorded.marketing_goal}, lead definition "
+        f"{'agreed' if recorded.lead_definition_agreed else 'each its own'}, CRM "
+        f"{'connected' if recorded.crm_connected else 'not connected'}, meetings "
+        f"{recorded.meeting_cadence}, cross-skilling {recorded.cross_skilling:g}.",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -211,12 +232,14 @@ def status(game_dir: Path) -> None:
         console.print(f"The game is over: {state['rounds']} rounds played.", highlight=False)
         return
     console.print(
-        f"Round {state['open_round']} of {state['rounds']} is open (week {state['week']} played).",
+        f"Round {state['open_round']} of {state['rounds']} is open "
+        f"({plural(state['week'], 'week')} played).",
         highlight=False,
     )
     for team in state["teams"]:
         at = state["submitted"].get(team)
-        console.print(f"  {team:<12} {'submitted ' + at if at else 'not yet'}", highlight=False)
+        shown = f"submitted {at[11:19]} UTC" if at else "not yet"
+        console.print(f"  {team:<12} {shown}", highlight=False)
 
 
 @game.command("scoreboard")
@@ -236,6 +259,9 @@ def scoreboard(game_dir: Path, as_csv: bool, weights: str | None) -> None:
     played = Game(game_dir)
     if weights is not None:
         played.set_weights(parse_weights(weights))
+        if not as_csv:
+            chosen = ", ".join(f"{k} {w:g}" for k, w in played.weights().items())
+            console.print(f"Score weights set and kept for this game: {chosen}.", highlight=False)
     show_board(played, as_csv)
 
 
@@ -245,11 +271,8 @@ def show_board(played, as_csv: bool = False) -> None:
     from gtmsim.classroom.game.scores import MEASURES
 
     board = played.scoreboard()
-    if not board:
-        console.print("No round has been closed yet: no scores.", highlight=False)
-        return
     keys = list(MEASURES)
-    if as_csv:
+    if as_csv:  # a header and no rows before the first round closes
         import csv
         import sys
 
@@ -257,9 +280,13 @@ def show_board(played, as_csv: bool = False) -> None:
         writer.writerow(["rank", "firm", "computer", "score", *keys])
         for rank, row in enumerate(board, start=1):
             computer = row["firm"] in played.setup.computers
+            values = [row["score"], *(row[k] for k in keys)]
             writer.writerow(
-                [rank, row["firm"], int(computer), row["score"], *(row[k] for k in keys)]
+                [rank, row["firm"], int(computer), *("" if v != v else v for v in values)]
             )
+        return
+    if not board:
+        console.print("No round has been closed yet: no scores.", highlight=False)
         return
     weights = played.weights()
     table = Table(
@@ -267,10 +294,14 @@ def show_board(played, as_csv: bool = False) -> None:
         + ", ".join(f"{k} {w:g}" for k, w in weights.items())
         + ")"
     )
+    table.caption = "* a computer rival. " + "; ".join(
+        f"{MEASURES[k].short}: {MEASURES[k].label}" for k in keys
+    )
     for column in ("#", "firm", "score", *(MEASURES[k].short for k in keys)):
-        table.add_column(column, justify="left" if column == "firm" else "right")
+        left = column == "firm"
+        table.add_column(column, justify="left" if left else "right", no_wrap=left)
     for rank, row in enumerate(board, start=1):
-        firm = row["firm"] + (" (cpu)" if row["firm"] in played.setup.computers else "")
+        firm = row["firm"] + ("*" if row["firm"] in played.setup.computers else "")
         table.add_row(str(rank), firm, number(row["score"]), *(number(row[k]) for k in keys))
     console.print(table)
 
@@ -301,6 +332,9 @@ def replay_command(game_dir: Path) -> None:
     from gtmsim.classroom.game.game import Game
 
     played = Game(game_dir)
+    if played.rounds_closed == 0:
+        console.print("No round has been closed yet: nothing to replay.", highlight=False)
+        return
     played.engine()  # raises if any result differs
     console.print(
         f"Replayed {played.rounds_closed} round{'s' if played.rounds_closed != 1 else ''} from seed {played.setup.seed}: every firm's "
@@ -332,8 +366,13 @@ def serve(game_dir: Path, host: str, port: int) -> None:
     urls = [u.rstrip("/") for u in reachable_urls(host, port)] or [f"http://{host}:{port}"]
     secret = played.store.meta("instructor_secret")
     console.print(
-        f"Serving the game in {game_dir} (round {played.open_round or '-'} of "
-        f"{played.setup.rounds}). Students open {urls[0]}/ and enter their team code; the "
+        f"Serving the game in {game_dir} ("
+        + (
+            f"round {played.open_round} of {played.setup.rounds}"
+            if played.open_round
+            else "the game is over"
+        )
+        + f"). Students open {urls[0]}/ and enter their team code; the "
         f"projector shows {urls[0]}/projector; the instructor's console is "
         f"{urls[0]}/console/{secret} (keep it to yourself). Ctrl-C stops the server.",
         highlight=False,
@@ -346,10 +385,11 @@ def serve(game_dir: Path, host: str, port: int) -> None:
 @GAME_DIR
 @click.option(
     "--seeds",
-    type=click.IntRange(1, 50),
+    type=click.IntRange(3, 50),
     default=5,
     show_default=True,
-    help="Runs of the market to measure on: the game's own seed and SEEDS - 1 more.",
+    help="Runs of the market to measure on: the game's own seed and SEEDS - 1 more (at least "
+    "3 for an interval; with few seeds the intervals are wide).",
 )
 @workers_option
 def debrief_command(game_dir: Path, seeds: int, workers: int | None) -> None:
@@ -365,6 +405,10 @@ def debrief_command(game_dir: Path, seeds: int, workers: int | None) -> None:
     from gtmsim.experiments.runner import default_workers
 
     played = Game(game_dir)
+    if played.rounds_closed == 0:
+        from gtmsim.classroom.game.errors import DecisionsError
+
+        raise DecisionsError("no round has been closed yet: there is nothing to debrief.")
     with progress_bar(errors) as progress:
         task = progress.add_task("Replaying the game", total=None)
         results = debrief(
@@ -397,3 +441,8 @@ def check_port(host: str, port: int) -> None:
                 "another game or the dashboard, is using it. Choose another port with "
                 f"--port (e.g. --port {port + 1}), or stop the other server."
             ) from None
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` with ``noun``, plural when it is not 1: 1 round, 2 rounds."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -11,9 +11,11 @@ stored results) whenever it is needed and not already in memory.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
+import os
 import tempfile
 import threading
 import tomllib
@@ -164,8 +166,10 @@ class Game:
         allowed = list(Decisions.model_fields)
         unknown = [key for key in changes if key not in allowed]
         if unknown:
+            close = difflib.get_close_matches(unknown[0], allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
             raise DecisionsError(
-                f"{source}: unknown decision {unknown[0]!r}. A decisions file sets any of: "
+                f"{source}: unknown decision {unknown[0]!r}.{hint} A decisions file sets any of: "
                 f"{', '.join(allowed)} (e.g. price = 0.9); the others keep their values."
             )
         data = {**base.model_dump(), **changes}
@@ -177,9 +181,9 @@ class Game:
             first = err.errors()[0]
             key = ".".join(str(x) for x in first["loc"])
             field = Decisions.model_fields.get(str(first["loc"][0]))
-            meaning = f" ({field.description})" if field and field.description else ""
+            meaning = f" {key}: {field.description}" if field and field.description else ""
             raise DecisionsError(
-                f"{source}: {key} = {first.get('input')!r}: {first['msg'].lower()}{meaning}."
+                f"{source}: {key} = {first.get('input')!r}: {first['msg'].lower()}.{meaning}"
             ) from None
         self.check_bounds(team, decisions, source)
         return decisions
@@ -194,6 +198,13 @@ class Game:
             raise DecisionsError(
                 f"{source}: channel_mix has {unknown[0]!r}, which is not one of the firm's "
                 f"channels: {', '.join(channels)}."
+            )
+        missing = [name for name in channels if name not in given]
+        if missing:
+            raise DecisionsError(
+                f"{source}: channel_mix names {', '.join(given) or 'no channel'} but not "
+                f"{', '.join(missing)}: give every channel its share (relative weights, e.g. "
+                "ads = 40, content = 30, social = 0, ...; 0 leaves a channel out)."
             )
         if any(not math.isfinite(v) or v < 0 for v in given.values()) or sum(given.values()) <= 0:
             return decisions  # check_bounds says what is wrong
@@ -376,6 +387,10 @@ def dumps(rows: list[dict[str, float]]) -> str:
 def csv_text(rows: list[dict[str, Any]]) -> str:
     """``rows`` as CSV text (a header from the first row's keys; empty for no rows)."""
     out = io.StringIO()
+    rows = [
+        {k: "" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        for row in rows
+    ]  # an undefined value (NRR before a year) is an empty cell, not 'nan'
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
@@ -390,6 +405,7 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
         "w", dir=path.parent, prefix=f".{path.name}.", delete=False, encoding="utf-8"
     ) as handle:
         handle.write(csv_text(rows))
+    os.chmod(handle.name, 0o644)  # readable like any file written here (not the temp's 0600)
     Path(handle.name).replace(path)
     return path
 

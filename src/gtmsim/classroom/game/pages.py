@@ -129,8 +129,8 @@ class GamePages:
             "message.html",
             status=404,
             title="Unknown team code",
-            message="No team has this code. Check the code on the projector or ask your "
-            "instructor, then join again from the start page.",
+            message="No team has this code. Check the code your instructor gave your team, "
+            "then join again from the start page.",
         )
 
     def view(self) -> dict[str, Any]:

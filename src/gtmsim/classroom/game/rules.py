@@ -102,7 +102,9 @@ class Decisions(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     marketing_budget: float = Field(
-        ge=0, description="Marketing budget (currency/year), spent evenly over the weeks."
+        ge=0,
+        strict=True,
+        description="Marketing budget (currency/year), spent evenly over the weeks.",
     )
     channel_mix: dict[str, float] = Field(
         description="Share of the budget per channel (relative weights, normalised to sum to 1)."
@@ -110,7 +112,9 @@ class Decisions(BaseModel):
     reps: int = Field(
         ge=0, strict=True, description="Sales reps to employ (hired or let go to reach it)."
     )
-    price: float = Field(gt=0, description="Price as a multiple of list price (1 = list).")
+    price: float = Field(
+        gt=0, strict=True, description="Price as a multiple of list price (1 = list)."
+    )
     marketing_goal: Literal["leads", "revenue"] = Field(
         description="What marketing optimises: its own MQL count, or the revenue sales wins."
     )
@@ -124,7 +128,10 @@ class Decisions(BaseModel):
         description="How often marketing and sales meet to share what converted."
     )
     cross_skilling: float = Field(
-        ge=0, le=1, description="Share of marketers and sellers trained in the other's craft."
+        ge=0,
+        le=1,
+        strict=True,
+        description="Share of marketers and sellers trained in the other's craft.",
     )
 
     @classmethod

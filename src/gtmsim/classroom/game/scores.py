@@ -66,6 +66,8 @@ def parse_weights(text: str, source: str = "--weights") -> dict[str, float]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition("=")
         key = key.strip()
+        if key in weights:
+            raise WeightsError(f"{source} {text!r}: {key} is given twice; give each key once.")
         if not sep or key not in MEASURES:
             raise WeightsError(
                 f"{source} {text!r}: {part!r} is not KEY=NUMBER with a known key. Known keys: "
