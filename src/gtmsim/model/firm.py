@@ -47,6 +47,12 @@ FIRM_STREAMS = (
 RIVAL_SPAWN_KEY = 16
 
 
+def choice_odds(price: float, competition) -> float:
+    """What a price (multiplier on list prices) does to a buyer's odds of choosing the firm:
+    price^-``competition.price_win_elasticity`` (1 at list price)."""
+    return price**-competition.price_win_elasticity
+
+
 def rival_streams(seed: int, index: int) -> dict[str, np.random.Generator | random.Random]:
     """The streams of the firm at ``index`` >= 1: children of the run's seed under their own
     spawn key, so a rival's draws do not depend on any other firm's."""
@@ -87,12 +93,6 @@ class Firm:
         self.params = params
         self.population = population
         self.streams = streams
-        competition = params.competition
-        #: The firm's price (multiplier on list prices), and what it does to a buyer's odds of
-        #: choosing the firm (price^-elasticity) and of leaving it at renewal (price^elasticity).
-        self.price = params.pricing.price
-        self.price_odds = population.price_odds
-        self.price_churn_odds = self.price**competition.price_churn_elasticity
         #: (week, price) of each change of price during the run (:meth:`reprice`)
         self.price_changes: list[tuple[int, float]] = []
         #: whose customer each prospect is (-1: nobody's), the market's array
@@ -131,11 +131,25 @@ class Firm:
         (multiplier on list prices): new contracts are signed at it, each existing contract
         moves to it at its next renewal, and what price does to a buyer's odds of choosing the
         firm and of leaving it follows at once."""
-        competition = self.params.competition
         self.price_changes.append((week, price))
-        self.price = self.population.price = price
-        self.price_odds = self.population.price_odds = price**-competition.price_win_elasticity
-        self.price_churn_odds = price**competition.price_churn_elasticity
+        self.population.price = price
+        self.population.price_odds = choice_odds(price, self.params.competition)
+
+    @property
+    def price(self) -> float:
+        """The firm's price now (multiplier on list prices; its view of the market holds it)."""
+        return self.population.price
+
+    @property
+    def price_odds(self) -> float:
+        """What the firm's price does to a buyer's odds of choosing it (price^-elasticity)."""
+        return self.population.price_odds
+
+    @property
+    def price_churn_odds(self) -> float:
+        """What the firm's price does to a customer's odds of leaving it at renewal
+        (price^elasticity)."""
+        return self.price**self.params.competition.price_churn_elasticity
 
     def charge(self, amount: float) -> None:
         """Book a one-off go-to-market cost (a hiring fee, severance, a CRM project, training;

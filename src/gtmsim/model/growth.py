@@ -8,7 +8,7 @@ import random
 import mesa
 import numpy as np
 
-from gtmsim.model.firm import FIRM_STREAMS, Firm, rival_streams
+from gtmsim.model.firm import FIRM_STREAMS, Firm, choice_odds, rival_streams
 from gtmsim.model.kpis import WEEKLY
 from gtmsim.model.ledger import weekly_row
 from gtmsim.model.market import Buyers, Population
@@ -79,13 +79,12 @@ class GrowthModel(mesa.Model):
         )
 
     def _population(self, scenario: Scenario, index: int) -> Population:
-        competition = scenario.competition
         price = scenario.pricing.price
         return Population(
             self.buyers,
             index,
             price,
-            price**-competition.price_win_elasticity,
+            choice_odds(price, scenario.competition),
             self.streams["population"],
         )
 

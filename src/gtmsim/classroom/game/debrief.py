@@ -12,6 +12,7 @@ decisions on the further seeds also show how much of a team's rank was luck.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Callable
@@ -80,16 +81,7 @@ class World:
 def play_world(world: World) -> dict[str, dict[str, float]]:
     """The scoreboard at the end of ``world`` (a top-level function, for worker processes):
     each firm's score and results."""
-    setup = GameSetup(
-        world.setup.market,
-        world.setup.teams,
-        world.setup.computers,
-        world.setup.rounds,
-        world.setup.round_weeks,
-        world.seed,
-        world.setup.rules,
-    )
-    engine = replay(setup, world.played)
+    engine = replay(dataclasses.replace(world.setup, seed=world.seed), world.played)
     rows = {name: firm.rows for name, firm in engine.firms.items()}
     return {row["firm"]: row for row in scoreboard(rows, world.weights)}
 

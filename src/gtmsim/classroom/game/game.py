@@ -206,29 +206,22 @@ class Game:
                 f"{', '.join(missing)}: give every channel its share (relative weights, e.g. "
                 "ads = 40, content = 30, social = 0, ...; 0 leaves a channel out)."
             )
-        if any(not math.isfinite(v) or v < 0 for v in given.values()) or sum(given.values()) <= 0:
-            return decisions  # check_bounds says what is wrong
-        total = sum(given.values())
-        mix = {name: given.get(name, 0.0) / total for name in channels}
-        return decisions.model_copy(update={"channel_mix": mix})
-
-    def check_bounds(self, team: str, decisions: Decisions, source: str) -> None:
-        """The game's limits: channels the firm has, budget, team size and price ranges."""
-        rules, start = self.setup.rules, self.start_decisions(team)
-        channels = list(start.channel_mix)
-        for name, share in decisions.channel_mix.items():
-            if name not in channels:
-                raise DecisionsError(
-                    f"{source}: channel_mix has {name!r}, which is not one of the firm's "
-                    f"channels: {', '.join(channels)}."
-                )
+        for name, share in given.items():
             if not math.isfinite(share) or share < 0:
                 raise DecisionsError(f"{source}: channel_mix.{name} = {share}: must be >= 0.")
-        if sum(decisions.channel_mix.values()) <= 0:
+        total = sum(given.values())
+        if total <= 0:
             raise DecisionsError(
                 f"{source}: channel_mix gives every channel 0: give at least one channel a "
                 "share (shares are relative, e.g. ads = 2, content = 1)."
             )
+        mix = {name: given.get(name, 0.0) / total for name in channels}
+        return decisions.model_copy(update={"channel_mix": mix})
+
+    def check_bounds(self, team: str, decisions: Decisions, source: str) -> None:
+        """The game's limits: budget, team size and price ranges (a channel mix is checked
+        where it is read, :meth:`canonical_mix`)."""
+        rules, start = self.setup.rules, self.start_decisions(team)
         most_budget = rules.max_budget_multiple * max(start.marketing_budget, 1.0)
         if decisions.marketing_budget > most_budget:
             raise DecisionsError(

@@ -80,6 +80,7 @@ class GamePages:
     def __init__(self, folder: Path) -> None:
         self.game = Game(folder)
         self.game.engine()  # replay the closed rounds now (and check them), not on a click
+        self.secret = self.game.store.meta("instructor_secret")  # never changes
         self.templates = Environment(
             loader=PackageLoader("gtmsim.classroom.game", "templates"),
             autoescape=select_autoescape(),
@@ -121,8 +122,8 @@ class GamePages:
         return self.game.team_of_code(request.path_params["code"])
 
     def is_instructor(self, request: Request) -> bool:
-        secret = self.game.store.meta("instructor_secret")
-        return secrets.compare_digest(request.path_params["secret"].encode(), secret.encode())
+        wanted = request.path_params["secret"].encode()
+        return secrets.compare_digest(wanted, self.secret.encode())
 
     def no_team(self) -> HTMLResponse:
         return self.page(
