@@ -19,7 +19,7 @@ from gtmsim.experiments.explain import (
     shapley_values,
 )
 from gtmsim.experiments.runner import replicate_seeds
-from gtmsim.model.scenario import resized
+from gtmsim.model.scenario import resized, with_levers
 from gtmsim.model.scenario_files import load_scenario
 
 
@@ -80,10 +80,12 @@ def test_levers_are_grouped_into_the_five_practices():
 
 @pytest.fixture(scope="module")
 def survey_explained():
-    """separate -> survey-2025 in a 3,000-prospect market: the two share their goal and their
-    (absent) cross-skilling, so those practices must get exactly nothing."""
+    """separate -> survey-2025 in a 3,000-prospect market: the two share their goal, and here
+    also their (absent) cross-skilling (survey-2025's fitted 0.06 is set to separate's 0), so
+    those practices must get exactly nothing."""
     base = resized(load_scenario("separate"), 3_000)
-    target = resized(load_scenario("survey-2025"), 3_000)
+    survey = with_levers(load_scenario("survey-2025"), {"organisation.cross_skilling": 0.0})
+    target = resized(survey, 3_000)
     seeds = replicate_seeds(7, 3)
     return explain(base, target, seeds, 30, ["cum_mqls", "cum_wins", "leads_leaked"], workers=2)
 

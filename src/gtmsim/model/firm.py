@@ -188,11 +188,13 @@ class Firm:
 
     def win_from_rival(self, prospects: np.ndarray | int) -> None:
         """``prospects`` become this firm's customers from a rival: its deal closed with this
-        firm instead, or they switched at renewal."""
+        firm instead, or they switched at renewal. Its sales signs them, so a revenue goal's
+        marketing hears of them at the next joint meeting, as of a deal sales won."""
         prospects = np.atleast_1d(prospects)
         pop = self.population
         pop.make_customers(prospects, self.week)
         self.kpis.record_won_from_rival(len(prospects), float(pop.arr[prospects].sum()))
+        self.organisation.report_win(prospects)
 
     def return_to_nurture(self, prospects: np.ndarray | int) -> None:
         """Hand leads back to marketing's nurture (leaked, rejected, ignored, lost, or their

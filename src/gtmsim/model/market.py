@@ -71,7 +71,7 @@ class Population:
     number), over the :class:`Buyers` every firm shares.
 
     Arrays: ``segment``, ``deal_value``, ``fit`` and ``ties`` (the buyers'), ``awareness``
-    and ``trust`` of this firm (levels 0-1), ``stage`` (:class:`Stage`; CUSTOMER means this
+    and ``trust`` of this firm (levels 0-1, float32), ``stage`` (:class:`Stage`; CUSTOMER means this
     firm's customer, a rival's customer has the stage its awareness and trust of this firm
     give), ``lead_stage`` (:class:`LeadStage`, in this firm's lead process), ``nurture_until``
     (week a nurtured lead may re-qualify), ``reinforced`` (touched this week, so no decay),
@@ -100,10 +100,12 @@ class Population:
         self.segment_names = buyers.segment_names
         self.segment, self.deal_value, self.fit = buyers.segment, buyers.deal_value, buyers.fit
         aware = rng.random(n) < params.initial_aware_share
+        # awareness and trust as float32: the whole-market passes (word of mouth, decay) move
+        # half the bytes of float64, and seven significant digits are ample for a 0-1 level
         self.awareness = np.where(
             aware, params.aware_threshold + (1 - params.aware_threshold) * rng.random(n), 0.0
-        )
-        self.trust = np.zeros(n)
+        ).astype(np.float32)
+        self.trust = np.zeros(n, dtype=np.float32)
         self.stage = np.zeros(n, dtype=np.int8)
         self.lead_stage = np.zeros(n, dtype=np.int8)
         self.nurture_until = np.zeros(n, dtype=np.int32)
@@ -281,6 +283,7 @@ class Population:
         # levels, exact): faster than a masked multiply, or than fading everyone and putting
         # back the kept levels by index.
         keep = self.reinforced | (self.stage == Stage.CUSTOMER)
-        self.awareness *= np.where(keep, 1.0, 1 - p.awareness_decay_per_week)
-        self.trust *= np.where(keep, 1.0, 1 - p.trust_decay_per_week)
+        one = np.float32(1.0)  # float32 factors keep the pass in float32
+        self.awareness *= np.where(keep, one, np.float32(1 - p.awareness_decay_per_week))
+        self.trust *= np.where(keep, one, np.float32(1 - p.trust_decay_per_week))
         self.reinforced[:] = False

@@ -142,13 +142,19 @@ class Organisation:
         self.next_rep[prospect.segment] = turn + 1
         return reps[turn % len(reps)]
 
-    def report_win(self, prospect: Prospect) -> None:
-        """Sales records a win by the lead's source channel and segment (its CRM data)."""
-        channel = int(self.firm.population.lead_channel[prospect.index])
-        value = prospect.deal_value * self.firm.price
-        if channel >= 0:
-            self.revenue_by_channel[channel] += value
-        self.revenue_by_segment[prospect.segment] += value
+    def report_win(self, prospects: np.ndarray | int) -> None:
+        """Sales records new customers (population indices) by their lead's source channel and
+        segment (its CRM data): a deal it won, or customers who came over from a rival (their
+        deal closed with this firm, or they switched at renewal) and signed with its sales. Each
+        counts its contract value (currency/year); one with no source channel counts by segment
+        only."""
+        pop = self.firm.population
+        prospects = np.atleast_1d(prospects)
+        value = pop.deal_value[prospects] * self.firm.price
+        channel = pop.lead_channel[prospects]
+        known = channel >= 0
+        np.add.at(self.revenue_by_channel, channel[known], value[known])
+        np.add.at(self.revenue_by_segment, pop.segment[prospects], value)
 
     def review(self) -> None:
         """End of week: joint meetings (at their cadence) carry sales' feedback, and marketing

@@ -153,14 +153,18 @@ class SalesRep(mesa.Agent):
         self.call_leads(week, hours)
 
     def work_deals(self, week: int) -> float:
-        """Build trust on every open deal and close those whose cycle ends. Returns hours used."""
+        """Build trust on every open deal and close those whose cycle ends. Returns hours used:
+        ``hours_per_open_deal`` for each deal worked (a deal whose prospect a rival has taken
+        is dropped unworked, and costs none)."""
         p = self.params
         lift = min(1.0, p.trust_lift_per_week * self.effective_skill)
         still_open = []
         touches = self.firm.touches
+        worked = 0
         for deal in self.deals:
             if self.claimed(deal.prospect):
                 continue
+            worked += 1
             deal.prospect.build_trust(lift)
             if touches is not None:
                 touches.add_one(deal.prospect.index, week, touches.sales)
@@ -168,7 +172,7 @@ class SalesRep(mesa.Agent):
                 self.close(deal, week)
             else:
                 still_open.append(deal)
-        used = len(self.deals) * p.hours_per_open_deal
+        used = worked * p.hours_per_open_deal
         self.deals = still_open
         return used
 
@@ -193,7 +197,7 @@ class SalesRep(mesa.Agent):
         if draw < won:
             prospect.buy()
             kpis.record_win(prospect.deal_value * firm.price, week - deal.opened_week)
-            firm.organisation.report_win(prospect)
+            firm.organisation.report_win(prospect.index)
             return
         prospect.return_to_nurture()
         kpis.record_loss()
