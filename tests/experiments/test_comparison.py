@@ -80,3 +80,6 @@ def test_better_counts_respect_the_direction_of_a_kpi():
     )
     assert better_count(summary, "cac", "b", "a") == (1, 2)  # lower CAC is better; NaN skipped
     assert better_count(summary, "arr", "b", "a") == (2, 3)  # a tie is not better
+    # a share of voice of 50% summed in another order differs in its last bits: still a tie
+    summary["sov"] = [50.0] * 3 + [50.0 + 7e-15, 50.0 - 7e-15, 50.0]
+    assert better_count(summary, "sov", "b", "a") == (0, 3)

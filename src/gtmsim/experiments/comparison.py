@@ -108,12 +108,15 @@ def median_ci(values: pd.Series | np.ndarray, level: float = CI_LEVEL) -> tuple[
 def better_count(summary: pd.DataFrame, kpi: str, scenario: str, baseline: str) -> tuple[int, int]:
     """On how many paired seeds ``scenario`` is better than ``baseline`` on ``kpi`` (lower for
     :data:`LOWER_IS_BETTER` KPIs, else higher; ties are not better), and out of how many
-    seeds on which both are defined."""
+    seeds on which both are defined. Values equal to within rounding (relative 1e-9: a share
+    summed in another order) are ties."""
     a = summary.loc[summary["scenario"] == baseline].set_index("seed")[kpi]
     b = summary.loc[summary["scenario"] == scenario].set_index("seed")[kpi]
     a, b = a.align(b, join="inner")
     both = a.notna() & b.notna()
-    better = b[both] < a[both] if kpi in LOWER_IS_BETTER else b[both] > a[both]
+    a, b = a[both], b[both]
+    differs = ~np.isclose(b, a, rtol=1e-9, atol=0.0)
+    better = differs & ((b < a) if kpi in LOWER_IS_BETTER else (b > a))
     return int(better.sum()), int(both.sum())
 
 
