@@ -3,8 +3,8 @@
 1. The acceptance check (`gtmsim check bass` defaults: p = 0.03, q = 0.38, 100,000 prospects,
    1,040 weeks, 10 runs of root 1969): the largest gap between the mean curve and the closed
    form, the table at years 2-20, and the peak run-to-run sd of F against the binomial one
-   (on these 10 runs 0.48 pp, 3.0 times; the doc's 0.44 pp and 2.8 times were measured on
-   runs not recorded).
+   (on these 10 runs 0.48 pp, 3.0 times, as the doc now quotes; it previously quoted 0.44 pp
+   and 2.8 times, measured on runs not recorded).
 2. The corners (100,000 prospects, 4 runs of root 5, 10 years): each corner's largest gap of
    the mean curve and largest run-to-run sd (how far one run strays), and of any one run.
    With --million, (0.001, 2) at 1,000,000 prospects and 10 runs (about 150 s on 2 cores; on

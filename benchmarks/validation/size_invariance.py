@@ -10,7 +10,7 @@ two sizes, two scenarios), each gap in standard errors of a difference of indepe
     .venv/bin/python benchmarks/validation/size_invariance.py --scenarios separate --sizes 20000
     .venv/bin/python benchmarks/validation/size_invariance.py --seeds 40 --resample 10  # ~5 min
 
-The second form feeds the docstring of tests/behaviour/test_size_invariance.py (40 seeds of
+The third form feeds the docstring of tests/behaviour/test_size_invariance.py (40 seeds of
 root 99; its 24 gaps are the list's lines other than "new per 1,000").
 """
 

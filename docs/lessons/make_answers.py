@@ -590,6 +590,11 @@ SURVEY_LABELS = {
 EXPLAINED = {"arr": "ARR", "cum_wins": "customers won", "cac": "CAC"}
 
 
+def delay(scenario: str) -> float:
+    """A shipped scenario's handoff delay (hours)."""
+    return load_scenario(resolve(scenario)).organisation.handoff_delay_hours
+
+
 def lesson_4(runs: Runs) -> str:
     summary, _ = runs.compare(["separate", "integrated", "growth-team", "survey-2025"])
     rows = {"survey (2025)": {SURVEY_LABELS[k]: v for k, v in SURVEY.items()}}
@@ -719,12 +724,15 @@ def lesson_4(runs: Runs) -> str:
         "one, and one set of lever settings has to hit all three figures at once. `gtmsim "
         "calibrate` searched for such settings and found `survey-2025`, the closest it could: "
         "one agreed lead definition, a CRM that loses few leads and weekly meetings, but "
-        "marketing still judged on lead counts, follow-up still slow (27 h against `separate`'s "
-        "48 h) and little cross-skilling. "
+        "marketing still judged on lead counts, follow-up still slow "
+        f"({delay('survey-2025'):g} h against `separate`'s {delay('separate'):g} h) and little "
+        "cross-skilling. "
         "Here it gives "
         f"CAC {signed(s['survey-2025', 'CAC'])}, lead -> customer "
         f"{signed(s['survey-2025', 'lead -> customer'])} and ARR growth rate "
         f"{signed(s['survey-2025', 'ARR growth rate'])} ({SEEDS} seeds, so noisy, growth most of all; "
+        # the 60-seed numbers and the revenue-goal arms' growth below are docs/validation.md's
+        # (its calibration section, from `gtmsim calibrate` and benchmarks/validation/calibration.py)
         "over 60 seeds docs/validation.md reports -44%, +63% and +59%: it still overshoots on "
         "CAC and conversion, since no setting of the fitted levers reaches all three). So in the "
         "model the survey's gaps are closest to those of a *partly* integrated company; in the "

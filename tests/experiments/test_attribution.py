@@ -279,8 +279,9 @@ def test_a_channel_with_zero_effect_contributes_zero_within_noise():
     exposures). Tolerances:
     - the 90% interval (5th-95th percentile) of the dud's paired differences contains 0;
     - |mean| < 3 standard errors (a t-test at ~1% two-sided with 11 degrees of freedom);
-    - |mean| < 25% of the real channel's contribution: the dud's standard error is 7.4% of
-      content's contribution, so 25% is 3.4 standard errors away from a true zero.
+    - |mean| < 25% of the real channel's contribution: on these 12 seeds the dud's standard
+      error is 7.4% of content's contribution, so 25% is 3.4 standard errors away from a true
+      zero.
     """
     scenario = dud_scenario()
     seeds = replicate_seeds(11, 12)

@@ -25,7 +25,8 @@ from gtmsim.model.scenario_files import ScenarioError
 #: 152 at 400k prospects without ties once the market was shared by firms, December 2026).
 BYTES_PER_PROSPECT = 140
 #: Bytes per prospect of each further firm's view of the market (its awareness, trust, lead and
-#: contract arrays, and its marketing's targeting weights; measured: 130 at 1M prospects, 3 firms).
+#: contract arrays, and its marketing's targeting weights; measured: 130 at 1M prospects, 3 firms,
+#: about 120 with awareness and trust as float32).
 BYTES_PER_FIRM_PROSPECT = 150
 #: Bytes per tie end of the word-of-mouth network at its peak while it is built (measured:
 #: 15 at 8 ties, 17 at 60-200 ties).

@@ -154,8 +154,9 @@ class SalesRep(mesa.Agent):
 
     def work_deals(self, week: int) -> float:
         """Build trust on every open deal and close those whose cycle ends. Returns hours used:
-        ``hours_per_open_deal`` for each deal worked (a deal whose prospect a rival has taken
-        is dropped unworked, and costs none)."""
+        ``hours_per_open_deal`` for each deal worked (a deal whose prospect is already a
+        customer, a rival's or this firm's by another route, is dropped unworked and costs
+        none)."""
         p = self.params
         lift = min(1.0, p.trust_lift_per_week * self.effective_skill)
         still_open = []
