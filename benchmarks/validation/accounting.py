@@ -31,22 +31,8 @@ def audit(task: tuple[str, int]) -> tuple[int, int]:
     failures = 0
     for _ in range(WEEKS):
         model.step()
-        book, reps = model.kpis, model.reps
-        in_flight = sum(len(batch) for _, batch, _ in model.organisation.in_flight)
-        queued = sum(len(rep.queue) for rep in reps)
-        fates = (
-            book.total["leads_leaked"]
-            + book.total["leads_rejected"]
-            + book.total["leads_ignored"]
-            + book.contacts
-            + queued
-            + in_flight
-        )
-        open_deals = sum(len(rep.deals) for rep in reps)
-        outcomes = book.total["wins"] + book.total["losses"] + book.total["deals_dropped"]
-        if book.total["mqls"] != fates or book.total["opportunities"] != outcomes + open_deals:
-            failures += 1
-    return failures, int(book.total["churned_customers"])
+        failures += model.firm.unaccounted() != (0, 0)
+    return failures, int(model.kpis.total["churned_customers"])
 
 
 def main() -> None:

@@ -17,35 +17,22 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+from pathlib import Path
 
 from gtmsim.experiments.runner import map_tasks, replicate_seeds, run_batch
 from gtmsim.model.growth import GrowthModel
-from gtmsim.model.scenario import resized, with_levers
 from gtmsim.model.scenario_files import load_scenario
+
+# the test's market, defined once in the test (as scripts/game_screenshots.py reuses its helpers)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "model"))
+from test_speed_to_lead import instant_handoff
 
 CASES = {  # name: (curve, fast hours, slow hours, published ratio)
     "7x": ("hbr2011", 0.5, 1.5, 7.0),
     "60x": ("hbr2011", 0.5, 36.0, 60.0),
     "21x": ("mit2007", 5 / 60, 0.5, 21.0),
 }
-
-
-def instant_handoff(curve: str, response_hours: float):
-    """The test's market: see the module docstring."""
-    scenario = resized(load_scenario("integrated"), 200_000)
-    return with_levers(
-        scenario,
-        {
-            "marketing.annual_budget": 5 * scenario.marketing.annual_budget,
-            "organisation.agreed_lead_threshold": 0.0,
-            "organisation.handoff_delay_hours": 0.0,
-            "sales.response_hours": response_hours,
-            "sales.response_hours_sigma": 0.0,
-            "sales.speed_to_lead_curve": curve,
-            "sales.selling_hours_per_week": 80.0,
-            "simulation.weeks": 52,
-        },
-    )
 
 
 def sqls_and_contacts(task: tuple[str, float, int]) -> tuple[int, int]:

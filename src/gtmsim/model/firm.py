@@ -196,6 +196,27 @@ class Firm:
         self.kpis.record_won_from_rival(len(prospects), float(pop.arr[prospects].sum()))
         self.organisation.report_win(prospects)
 
+    def unaccounted(self) -> tuple[int, int]:
+        """How far this firm's books are from balancing now: (MQLs so far minus those leaked,
+        rejected, ignored, contacted, queued for a rep or still on their way; opportunities so
+        far minus those won, lost, dropped when their rep left or still open). Both are 0 in
+        every week of every run (tests/model/test_growth.py)."""
+        book = self.kpis
+        total = book.total
+        in_flight = sum(len(batch) for _, batch, _ in self.organisation.in_flight)
+        queued = sum(len(rep.queue) for rep in self.reps)
+        fates = (
+            total["leads_leaked"]
+            + total["leads_rejected"]
+            + total["leads_ignored"]
+            + book.contacts
+            + queued
+            + in_flight
+        )
+        open_deals = sum(len(rep.deals) for rep in self.reps)
+        outcomes = total["wins"] + total["losses"] + total["deals_dropped"] + open_deals
+        return int(total["mqls"] - fates), int(total["opportunities"] - outcomes)
+
     def return_to_nurture(self, prospects: np.ndarray | int) -> None:
         """Hand leads back to marketing's nurture (leaked, rejected, ignored, lost, or their
         rep left): they may qualify again after ``marketing.nurture_cooldown_weeks``."""
