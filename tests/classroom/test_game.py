@@ -399,3 +399,24 @@ def test_a_partial_channel_mix_is_refused_and_a_typo_gets_a_suggestion(tmp_path)
         game.submit("team-1", {"price": "0.9"})  # a quoted number is text, as reps = 12.5 is
     with pytest.raises(ValueError, match="given twice"):
         parse_weights("arr_share=40,arr_share=60")
+
+
+@pytest.mark.parametrize("change", [0, -1, -3, +1])
+def test_the_plan_cost_foretells_the_one_off_fees_the_engine_charges(tmp_path, change):
+    """After a hire whose openings are not yet filled (they fill in week 13; rounds of 4
+    weeks), the plan's one-off cost of a new headcount equals what the engine charges when it
+    is decided: a cut withdraws unfilled openings first, with no severance (the plan used to
+    charge severance for every rep fewer)."""
+    game = new_game(tmp_path / "g", round_weeks=4, rounds=3)
+    start = game.start_decisions("team-1").reps
+    game.submit("team-1", {"reps": start + 2})
+    game.close_round()
+    plan = game.parse("team-1", {"reps": start + change}, source="test")
+    one_off = game.plan_cost("team-1", plan)["one_off"]
+    engine = game.engine()
+    firm = engine.firms["team-1"]
+    charged_before = firm.charges
+    engine.decide("team-1", plan, engine.week + 1)
+    assert one_off == pytest.approx(firm.charges - charged_before)
+    if change == 0:  # back to the start: the two openings are withdrawn, nobody is let go
+        assert one_off == 0.0

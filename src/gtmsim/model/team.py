@@ -89,15 +89,10 @@ class SalesTeam:
         short of it posts openings, filled after ``backfill_weeks`` (then ramping up like any
         hire); one over it first withdraws openings not yet filled, then lets go its most
         recently hired reps, who leave at the start of the next week (:meth:`step`). Returns
-        (openings posted, reps let go)."""
+        (openings posted, reps let go), as :meth:`headcount_change` foretells them."""
         posted = let_go = 0
         leaving: list[SalesRep] = []
-        for segment, target in reps.items():
-            employed = [
-                rep for rep in self.firm.reps_by_segment.get(segment, []) if rep not in self.let_go
-            ]
-            pending = [opening for opening in self.openings if opening[1] == segment]
-            short = target - len(employed) - len(pending)
+        for segment, short, employed, pending in self._headcount_gaps(reps):
             if short > 0:
                 self.openings += [(week + self.params.backfill_weeks, segment)] * short
                 posted += short
@@ -111,6 +106,25 @@ class SalesTeam:
                     let_go += over
         self.let_go += leaving
         return posted, let_go
+
+    def headcount_change(self, reps: dict[int, int]) -> tuple[int, int]:
+        """What :meth:`set_headcount` with ``reps`` would do now, without doing it: (openings
+        it would post, reps it would let go; a cut withdraws unfilled openings first)."""
+        posted = let_go = 0
+        for _, short, _, pending in self._headcount_gaps(reps):
+            posted += max(0, short)
+            let_go += max(0, -short - len(pending))
+        return posted, let_go
+
+    def _headcount_gaps(self, reps: dict[int, int]):
+        """Per territory in ``reps``: (segment, target minus employed and pending, the employed
+        reps not already let go, its unfilled openings)."""
+        for segment, target in reps.items():
+            employed = [
+                rep for rep in self.firm.reps_by_segment.get(segment, []) if rep not in self.let_go
+            ]
+            pending = [opening for opening in self.openings if opening[1] == segment]
+            yield segment, target - len(employed) - len(pending), employed, pending
 
     def _remove(self, leaving: list[SalesRep]) -> None:
         """``leaving`` hand back their work and go; ``firm.reps`` is rebuilt (also after hires)."""

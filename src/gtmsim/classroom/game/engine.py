@@ -249,6 +249,11 @@ class GameEngine:
         levers.decisions = new
         self.apply_organisation(team)
 
+    def headcount_change(self, team: str, reps: int) -> tuple[int, int]:
+        """(Openings posted, reps let go) if ``team`` now asked for ``reps`` (see
+        :meth:`decide`), without changing anything."""
+        return self.firms[team].team.headcount_change(self.spread(team, reps))
+
     def spread(self, team: str, reps: int) -> dict[int, int]:
         """Each territory's headcount (by segment index) for a team of ``reps``, moved from
         today's (employed, less those let go, plus openings) only in the direction of the

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from gtmsim.classroom.game.engine import GameEngine, GameSetup, game_market, replay, team_names
 from gtmsim.classroom.game.errors import DecisionsError, GameFileError
-from gtmsim.classroom.game.rules import Decisions, GameRules
+from gtmsim.classroom.game.rules import Decisions, GameRules, plan_cost
 from gtmsim.classroom.game.scores import DEFAULT_WEIGHTS, MEASURES, scoreboard
 from gtmsim.classroom.game.store import GameStore
 from gtmsim.experiments.plan import load_unit
@@ -99,6 +99,20 @@ class Game:
             if team in played:
                 return played[team]
         return self.start_decisions(team)
+
+    def plan_cost(self, team: str, after: Decisions) -> dict[str, float]:
+        """What ``after`` would cost ``team`` over the open round (currency; see
+        :func:`gtmsim.classroom.game.rules.plan_cost`), with the hires and lay-offs its team as
+        it stands would get: a cut withdraws unfilled openings first, which costs no
+        severance, as the engine charges it."""
+        before = self.current_decisions(team)
+        headcount = (0, 0)
+        if after.reps != before.reps:
+            headcount = self.engine().headcount_change(team, after.reps)
+        rep_cost = self.setup.market.firms[team].sales.annual_cost_per_rep
+        return plan_cost(
+            before, after, rep_cost, self.setup.round_weeks, self.setup.rules, headcount
+        )
 
     def submitted(self, team: str) -> Decisions | None:
         """What ``team`` submitted for the open round, if anything."""

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from gtmsim.classroom.game import charts
 from gtmsim.classroom.game.errors import GAME_ERRORS
 from gtmsim.classroom.game.game import EXPORTS, Game, csv_text
-from gtmsim.classroom.game.rules import Decisions, plan_cost
+from gtmsim.classroom.game.rules import Decisions
 from gtmsim.classroom.game.scores import MEASURES, parse_weights, scoreboard
 
 #: Seconds between a page's checks for a closed round.
@@ -275,9 +275,7 @@ class GamePages:
         """What the plan with ``changes`` costs this round (marketing, sales team, one-off)."""
         game = self.game
         after = game.parse(team, changes, source="your plan")
-        before = game.current_decisions(team)
-        rep_cost = game.setup.market.firms[team].sales.annual_cost_per_rep
-        parts = plan_cost(before, after, rep_cost, game.setup.round_weeks, game.setup.rules)
+        parts = game.plan_cost(team, after)
         return JSONResponse({**parts, "total": sum(parts.values())})
 
     def team_svg(self, request: Request) -> Response:

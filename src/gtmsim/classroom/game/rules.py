@@ -170,16 +170,25 @@ def same(key: str, a: Decisions, b: Decisions) -> bool:
 
 
 def plan_cost(
-    before: Decisions, after: Decisions, rep_annual_cost: float, weeks: int, rules: GameRules
+    before: Decisions,
+    after: Decisions,
+    rep_annual_cost: float,
+    weeks: int,
+    rules: GameRules,
+    headcount: tuple[int, int] | None = None,
 ) -> dict[str, float]:
     """What ``after`` costs over a round of ``weeks`` when the team ran ``before`` (currency).
 
     ``marketing`` and ``sales_team`` are the round's running costs at the new budget and
     headcount (hires are paid once they start; this is the plan's cost, not the books');
     ``one_off`` holds the fees of the changes: hiring, severance, the CRM project and training.
+    ``headcount`` is (openings posted, reps let go) as the team's state gives them
+    (:meth:`gtmsim.model.team.SalesTeam.headcount_change`: a cut withdraws unfilled openings
+    first, without severance); without it, the difference of the two decisions.
     """
-    hired = max(0, after.reps - before.reps)
-    let_go = max(0, before.reps - after.reps)
+    if headcount is None:
+        headcount = (max(0, after.reps - before.reps), max(0, before.reps - after.reps))
+    hired, let_go = headcount
     one_off = hired * rules.hiring_fee_share * rep_annual_cost
     one_off += let_go * rules.severance_weeks * rep_annual_cost / WEEKS_PER_YEAR
     if after.crm_connected and not before.crm_connected:
