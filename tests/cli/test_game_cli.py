@@ -107,4 +107,5 @@ def test_outputs_read_well_at_80_columns(tmp_path):
     board = invoke("game", "scoreboard", folder).output
     assert "rival*" in board and "(cpu)" not in board
     assert all(len(line) <= 80 for line in board.splitlines())
+    assert "\u2026" not in board  # no heading cut short with an ellipsis
     assert "The game is over" in invoke("game", "decisions", folder, "--team", "team-1").output

@@ -41,7 +41,7 @@ MEASURES: dict[str, Measure] = {
         "ARR market share", "ARR share %", "%", lambda rows: rows[-1]["market_share_arr"]
     ),
     "customer_share": Measure(
-        "customer market share", "customers %", "%", lambda rows: rows[-1]["market_share_customers"]
+        "customer market share", "cust %", "%", lambda rows: rows[-1]["market_share_customers"]
     ),
     "arr_growth": Measure("ARR growth since week 1", "ARR growth %", "%", _growth),
     "profit": Measure(
@@ -52,7 +52,7 @@ MEASURES: dict[str, Measure] = {
     ),
     "nrr": Measure("net revenue retention", "NRR %", "%", lambda rows: rows[-1]["nrr"]),
     "cac_payback": Measure(
-        "CAC payback", "payback mo", "months", lambda rows: rows[-1]["cac_payback_months"], False
+        "CAC payback", "CAC mo", "months", lambda rows: rows[-1]["cac_payback_months"], False
     ),
 }
 #: The weights a game starts with (the instructor may set others).
