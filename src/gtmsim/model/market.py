@@ -71,12 +71,12 @@ class Population:
     number), over the :class:`Buyers` every firm shares.
 
     Arrays: ``segment``, ``deal_value``, ``fit`` and ``ties`` (the buyers'), ``awareness``
-    and ``trust`` of this firm (levels 0-1, float32), ``stage`` (:class:`Stage`; CUSTOMER means this
-    firm's customer, a rival's customer has the stage its awareness and trust of this firm
-    give), ``lead_stage`` (:class:`LeadStage`, in this firm's lead process), ``nurture_until``
-    (week a nurtured lead may re-qualify), ``reinforced`` (touched this week, so no decay),
-    ``lead_channel`` (channel index that produced the current lead, -1 for word of mouth),
-    ``lead_score`` (0-1), ``bought_week`` and ``arr`` (this firm's contracts).
+    and ``trust`` of this firm (levels 0-1, float32), ``stage`` (:class:`Stage`; CUSTOMER
+    means this firm's customer, a rival's customer has the stage its awareness and trust of
+    this firm give), ``lead_stage`` (:class:`LeadStage`, in this firm's lead process),
+    ``nurture_until`` (week a nurtured lead may re-qualify), ``reinforced`` (touched this
+    week, so no decay), ``lead_channel`` (channel index that produced the current lead, -1 for
+    word of mouth), ``lead_score`` (0-1), ``bought_week`` and ``arr`` (this firm's contracts).
 
     Args:
         buyers: the market's shared state.

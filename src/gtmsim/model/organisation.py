@@ -150,7 +150,7 @@ class Organisation:
         only."""
         pop = self.firm.population
         prospects = np.atleast_1d(prospects)
-        value = pop.deal_value[prospects] * self.firm.price
+        value = pop.arr[prospects]  # their new contracts (deal value x price)
         channel = pop.lead_channel[prospects]
         known = channel >= 0
         np.add.at(self.revenue_by_channel, channel[known], value[known])

@@ -116,14 +116,24 @@ class SalesTeam:
             let_go += max(0, -short - len(pending))
         return posted, let_go
 
+    def headcount(self, segment: int) -> int:
+        """Territory ``segment``'s headcount as planned now: its reps not let go, plus its
+        unfilled openings."""
+        employed, pending = self._staff(segment)
+        return len(employed) + len(pending)
+
+    def _staff(self, segment: int) -> tuple[list[SalesRep], list[tuple[int, int]]]:
+        """Territory ``segment``'s reps not already let go, and its unfilled openings."""
+        employed = [
+            rep for rep in self.firm.reps_by_segment.get(segment, []) if rep not in self.let_go
+        ]
+        return employed, [opening for opening in self.openings if opening[1] == segment]
+
     def _headcount_gaps(self, reps: dict[int, int]):
-        """Per territory in ``reps``: (segment, target minus employed and pending, the employed
-        reps not already let go, its unfilled openings)."""
+        """Per territory in ``reps``: (segment, target minus :meth:`headcount`, the reps not
+        already let go, its unfilled openings)."""
         for segment, target in reps.items():
-            employed = [
-                rep for rep in self.firm.reps_by_segment.get(segment, []) if rep not in self.let_go
-            ]
-            pending = [opening for opening in self.openings if opening[1] == segment]
+            employed, pending = self._staff(segment)
             yield segment, target - len(employed) - len(pending), employed, pending
 
     def _remove(self, leaving: list[SalesRep]) -> None:

@@ -265,11 +265,7 @@ class GameEngine:
         if sum(weights.values()) == 0:  # a firm that started with no reps spreads evenly
             weights = dict.fromkeys(range(len(segments)), 1)
         total = sum(weights.values())
-        counts = {
-            s: sum(rep not in firm.team.let_go for rep in firm.reps_by_segment.get(s, []))
-            + sum(opening[1] == s for opening in firm.team.openings)
-            for s in range(len(segments))
-        }
+        counts = {s: firm.team.headcount(s) for s in range(len(segments))}
         exact = {s: reps * weights.get(s, 0) / total for s in counts}
         change = reps - sum(counts.values())
         for _ in range(abs(change)):

@@ -175,7 +175,7 @@ def plan_cost(
     rep_annual_cost: float,
     weeks: int,
     rules: GameRules,
-    headcount: tuple[int, int] | None = None,
+    headcount: tuple[int, int],
 ) -> dict[str, float]:
     """What ``after`` costs over a round of ``weeks`` when the team ran ``before`` (currency).
 
@@ -184,10 +184,8 @@ def plan_cost(
     ``one_off`` holds the fees of the changes: hiring, severance, the CRM project and training.
     ``headcount`` is (openings posted, reps let go) as the team's state gives them
     (:meth:`gtmsim.model.team.SalesTeam.headcount_change`: a cut withdraws unfilled openings
-    first, without severance); without it, the difference of the two decisions.
+    first, without severance).
     """
-    if headcount is None:
-        headcount = (max(0, after.reps - before.reps), max(0, before.reps - after.reps))
     hired, let_go = headcount
     one_off = hired * rules.hiring_fee_share * rep_annual_cost
     one_off += let_go * rules.severance_weeks * rep_annual_cost / WEEKS_PER_YEAR
